@@ -1,0 +1,1 @@
+# clients: build fragment (owner fills it in).

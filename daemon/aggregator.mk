@@ -1,0 +1,1 @@
+# daemon: build fragment (owner fills it in).

@@ -1,0 +1,1 @@
+# tests/bench: build fragment (owner fills it in).

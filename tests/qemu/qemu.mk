@@ -1,0 +1,1 @@
+# tests/qemu: build fragment (owner fills it in).
