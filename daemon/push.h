@@ -1,0 +1,36 @@
+/*
+ * push.h: the agent's side of the agent protocol (lib/proto.h): connects to
+ * the aggregator, sends records in batches acknowledged by sequence number,
+ * spools unacknowledged records on disk and resends them after a reconnect.
+ */
+#ifndef STRATA_PUSH_H
+#define STRATA_PUSH_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+struct push;
+
+struct push_conf {
+	const char	*aggregator;	/* "HOST:PORT" */
+	const char	*node;
+	const char	*token;		/* NULL for none */
+	const char	*spool_path;	/* file; NULL: memory only */
+	uint64_t	 spool_max;	/* bytes on disk before the oldest are dropped (logged, counted) */
+	unsigned	 batch_max;	/* records per batch */
+	unsigned	 flush_ms;	/* a partial batch leaves after this */
+};
+
+struct push	*push_create(struct event_base *, const struct push_conf *);
+/* Queues one record (takes a reference of its own); 0, or -1 if refused. */
+int		 push_record(struct push *, struct json_object *rec);
+/* Counters the next heartbeat carries (events_per_s, discarded, ...). */
+void		 push_set_stats(struct push *, struct json_object *stats);
+/* Everything accepted so far is either acked or safely spooled. */
+int		 push_sync(struct push *);
+void		 push_destroy(struct push *);
+struct json_object *push_stats(struct push *);
+
+#endif
