@@ -13,8 +13,22 @@
 
 struct store;
 
-/* Called after a commit for each alert that fired, resolved or was acked. */
+/* The PRAGMA user_version this code writes; a newer database is refused. */
+#define STORE_SCHEMA_VERSION	2
+
+/*
+ * Called after a commit for each alert that fired, resolved or was acked.
+ * The object (one element of store_q_alerts() plus "event": "fired",
+ * "resolved" or "acked") stays the store's: take json_object_get() to keep it.
+ */
 typedef void (*store_alert_cb)(void *arg, struct json_object *alert);
+
+/* What the last store_records() call did with its records. */
+struct store_batch_counts {
+	unsigned	stored;		/* new or changed records */
+	unsigned	duplicate;	/* already stored as they are, or superseded */
+	unsigned	skipped;	/* malformed or of an unknown kind: counted */
+};
 
 struct mig_filter {
 	int		 active;	/* only migrations without an outcome */
@@ -44,14 +58,19 @@ int		 store_node_stats(struct store *, const char *node,
  */
 int		 store_records(struct store *, const char *node,
 		    struct json_object *records, int64_t now_ns);
+void		 store_last_batch(struct store *, struct store_batch_counts *);
 /* Marks nodes not seen for stale_ns stale and fires node.stale once each. */
 int		 store_check_stale(struct store *, int64_t now_ns, int64_t stale_ns);
 
-/* Queries; each returns a new json object, or NULL with *err set. */
+/*
+ * Queries; each returns a new json object, or NULL with *err set
+ * (store_q_migration: NULL with *err NULL when there is no such migration).
+ */
 struct json_object *store_q_status(struct store *, const char **err);
 struct json_object *store_q_nodes(struct store *, const char **err);
 struct json_object *store_q_migrations(struct store *, const struct mig_filter *,
 		    const char **err);
+/* id: a migration id, or "node/side-id" or the side id of one of its sides. */
 struct json_object *store_q_migration(struct store *, const char *id,
 		    const char **err);
 struct json_object *store_q_alerts(struct store *, int firing_only,
