@@ -1,0 +1,561 @@
+/*
+ * test_migration.c: the migration analyzer on event sequences written by
+ * hand and on the real QEMU 7.2 logs in tests/data/qemu-7.2 (parsed by
+ * lib/qemu_log.c, exactly what strata-qemu-bridge sends through LTTng).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "qemu_log.h"
+#include "tap.h"
+
+#define MAXREC	4096
+
+struct run {
+	void			*an;
+	struct json_object	*recs[MAXREC];
+	unsigned		 nrecs;
+	struct an_params	 params;
+};
+
+static void
+collect(void *arg, struct json_object *rec)
+{
+	struct run *r = arg;
+
+	if (r->nrecs < MAXREC)
+		r->recs[r->nrecs++] = rec;
+	else
+		json_object_put(rec);
+}
+
+static void
+run_init(struct run *r, const struct an_params *p)
+{
+	struct an_ctx ctx;
+
+	memset(r, 0, sizeof(*r));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.node = "node-a";
+	an_params_default(&ctx.params);
+	if (p != NULL)
+		ctx.params = *p;
+	r->params = ctx.params;
+	ctx.emit = collect;
+	ctx.emit_arg = r;
+	r->an = an_migration_class.create(&ctx);
+}
+
+static void
+run_free(struct run *r)
+{
+	unsigned i;
+
+	an_migration_class.destroy(r->an);
+	for (i = 0; i < r->nrecs; i++)
+		json_object_put(r->recs[i]);
+}
+
+static void
+feed_ev(struct run *r, struct ev *ev)
+{
+	ev->code = an_migration_class.classify(ev->name);
+	if (ev->code != AN_CODE_NONE)
+		an_migration_class.event(r->an, ev);
+}
+
+/* "qemu:event k=v k=v": numbers become integers, the rest strings. */
+static void
+feed(struct run *r, int64_t vpid, double t_s, const char *spec)
+{
+	static char buf[1024];
+	struct ev ev;
+	char *tok, *save, *eq, *end;
+	long long v;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(buf, sizeof(buf), "%s", spec);
+	ev.vpid = vpid;
+	ev.vtid = vpid;
+	ev.t_ns = (uint64_t)llround(t_s * 1e9);
+	ev.name = strtok_r(buf, " ", &save);
+	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
+		if ((eq = strchr(tok, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		for (end = eq; *end; end++)
+			if (*end == '_')
+				*end = ' ';	/* "_" stands for a space */
+		v = strtoll(eq, &end, 10);
+		if (*eq != '\0' && *end == '\0')
+			ev_add_int(&ev, tok, v);
+		else
+			ev_add_str(&ev, tok, eq);
+	}
+	feed_ev(r, &ev);
+}
+
+static const char *
+str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static double
+num(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return -1;
+	return json_object_get_double(v);
+}
+
+static int
+isnull(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) && v == NULL;
+}
+
+/* The last `migration` record of the migration played by process vpid. */
+static struct json_object *
+last_mig(struct run *r, int64_t vpid)
+{
+	struct json_object *found = NULL;
+	unsigned i;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (strcmp(str(r->recs[i], "kind"), "migration") == 0 &&
+		    num(r->recs[i], "vpid") == vpid)
+			found = r->recs[i];
+	return found;
+}
+
+static unsigned
+count_alerts(struct run *r, const char *name, struct json_object **first)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (strcmp(str(r->recs[i], "kind"), "alert") == 0 &&
+		    strcmp(str(r->recs[i], "name"), name) == 0) {
+			if (n++ == 0 && first != NULL)
+				*first = r->recs[i];
+		}
+	return n;
+}
+
+static unsigned
+nrounds(struct json_object *mig)
+{
+	struct json_object *a;
+
+	if (mig == NULL || !json_object_object_get_ex(mig, "rounds", &a))
+		return 0;
+	return (unsigned)json_object_array_length(a);
+}
+
+static double
+round_field(struct json_object *mig, unsigned i, const char *k)
+{
+	struct json_object *a;
+
+	json_object_object_get_ex(mig, "rounds", &a);
+	return num(json_object_array_get_idx(a, i), k);
+}
+
+/* Replays one real QEMU log file through the parser into the analyzer. */
+static int
+play_log(struct run *r, const char *path, uint64_t *skipped)
+{
+	struct qemu_log_parser qp;
+	struct ev ev;
+	char line[4096];
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		diag("cannot open %s", path);
+		return -1;
+	}
+	qemu_log_parser_init(&qp);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		if (qemu_log_parse(&qp, line, &ev) == QLOG_EVENT)
+			feed_ev(r, &ev);
+	}
+	if (skipped != NULL)
+		*skipped = qp.n_skipped;
+	qemu_log_parser_free(&qp);
+	fclose(f);
+	return 0;
+}
+
+static char *
+data(const char *rel)
+{
+	static char buf[1024];
+	const char *top = getenv("top_srcdir");
+
+	snprintf(buf, sizeof(buf), "%s/tests/data/qemu-7.2/%s", top ? top : "..", rel);
+	return buf;
+}
+
+static void
+test_real_conv_rounds(void)
+{
+	struct run r;
+	struct json_object *src, *dst;
+	static const int want[] = { 25076, 10807, 5115, 2805, 1220, 745 };
+	unsigned i, ok_rounds = 1;
+
+	run_init(&r, NULL);
+	play_log(&r, data("conv-rounds/src.log"), NULL);
+	play_log(&r, data("conv-rounds/dst.log"), NULL);
+	an_migration_class.finish(r.an);
+	src = last_mig(&r, 9112);
+	dst = last_mig(&r, 9122);
+	ok(src != NULL && dst != NULL, "conv-rounds: both sides reported");
+	if (src == NULL || dst == NULL)
+		goto out;
+	is_str(str(src, "role"), "source", "conv-rounds: 9112 is the source");
+	is_str(str(dst, "role"), "destination", "conv-rounds: 9122 is the destination");
+	is_str(str(src, "outcome"), "completed", "conv-rounds: source completed");
+	is_str(str(dst, "outcome"), "completed", "conv-rounds: destination completed");
+	is_int(nrounds(src), 6, "conv-rounds: 6 rounds (8 syncs less setup and stop-and-copy)");
+	for (i = 0; i < 6 && i < nrounds(src); i++)
+		if ((int)round_field(src, i, "dirty_pages") != want[i]) {
+			diag("round %u: dirty_pages %.0f, want %d", i + 1,
+			    round_field(src, i, "dirty_pages"), want[i]);
+			ok_rounds = 0;
+		}
+	ok(ok_rounds, "conv-rounds: dirty pages per round 25076 10807 5115 2805 1220 745 "
+	    "(4025 reported in the same rate period as 2805)");
+	ok(fabs(num(src, "downtime_ms") - 9) < 1.0,
+	    "conv-rounds: downtime %.3f ms, QMP says 9", num(src, "downtime_ms"));
+	ok(fabs(num(src, "total_ms") - 11737) < 2.0,
+	    "conv-rounds: total %.1f ms, QMP says 11737", num(src, "total_ms"));
+	is_int(count_alerts(&r, "migration.not_converging", NULL), 0,
+	    "conv-rounds: no not_converging alert");
+	is_int(count_alerts(&r, "migration.failed", NULL), 0, "conv-rounds: no failed alert");
+	is_str(str(src, "verdict"), "converged", "conv-rounds: verdict converged");
+	is_int(num(src, "dirty_syncs"), 8, "conv-rounds: 8 dirty syncs as QMP's dirty-sync-count");
+	ok(num(dst, "vm_resume_ns") > 0, "conv-rounds: destination resume time known");
+out:
+	run_free(&r);
+}
+
+static void
+test_real_nonconv_cancel(void)
+{
+	struct run r;
+	struct json_object *src, *dst, *alert = NULL;
+	double deciding;
+
+	run_init(&r, NULL);
+	play_log(&r, data("nonconv-cancel/src.log"), NULL);
+	play_log(&r, data("nonconv-cancel/dst.log"), NULL);
+	an_migration_class.finish(r.an);
+	src = last_mig(&r, 8755);
+	dst = last_mig(&r, 8765);
+	ok(src != NULL && dst != NULL, "nonconv-cancel: both sides reported");
+	if (src == NULL || dst == NULL)
+		goto out;
+	is_int(count_alerts(&r, "migration.not_converging", &alert), 1,
+	    "nonconv-cancel: exactly one not_converging alert");
+	/* Round 1 is the first pass; iterative round 3 is round 4. */
+	deciding = round_field(src, 3, "t_ns");
+	ok(alert != NULL && num(alert, "t_ns") >= deciding &&
+	    num(alert, "t_ns") - deciding < 1e6,
+	    "nonconv-cancel: alert within the first 3 iterative rounds "
+	    "(at %.3f s, round 4 ended %.3f s)", alert ? num(alert, "t_ns") / 1e9 : 0,
+	    deciding / 1e9);
+	if (alert != NULL) {
+		ok(strstr(str(alert, "message"), "predicted downtime") != NULL,
+		    "nonconv-cancel: alert message gives the predicted downtime: %s",
+		    str(alert, "message"));
+		is_str(str(alert, "severity"), "warning", "nonconv-cancel: alert severity");
+	} else {
+		ok(0, "nonconv-cancel: alert message");
+		ok(0, "nonconv-cancel: alert severity");
+	}
+	ok(num(src, "predicted_downtime_ms") > 5000,
+	    "nonconv-cancel: predicted downtime %.0f ms (~260 MB at 33 MB/s)",
+	    num(src, "predicted_downtime_ms"));
+	is_str(str(src, "outcome"), "cancelled", "nonconv-cancel: source cancelled");
+	is_str(str(src, "state"), "cancelled", "nonconv-cancel: state cancelled, "
+	    "not changed by the later cancel and shutdown");
+	ok(strcmp(str(src, "verdict"), "stalled") == 0 ||
+	    strcmp(str(src, "verdict"), "diverging") == 0,
+	    "nonconv-cancel: verdict %s", str(src, "verdict"));
+	is_int(count_alerts(&r, "migration.failed", NULL), 2,
+	    "nonconv-cancel: migration.failed for the cancel and the destination");
+	is_str(str(dst, "outcome"), "failed", "nonconv-cancel: destination load failed");
+	ok(str(dst, "errors") && strstr(str(dst, "errors"), "load of migration failed"),
+	    "nonconv-cancel: destination error text kept: %s", str(dst, "errors"));
+out:
+	run_free(&r);
+}
+
+static void
+test_real_dst_killed(void)
+{
+	struct run r;
+	struct json_object *src;
+
+	run_init(&r, NULL);
+	play_log(&r, data("dst-killed/src.log"), NULL);
+	an_migration_class.finish(r.an);
+	src = last_mig(&r, 8932);
+	ok(src != NULL, "dst-killed: source reported");
+	if (src == NULL)
+		goto out;
+	is_str(str(src, "outcome"), "failed", "dst-killed: source failed");
+	is_str(str(src, "error"), "Unable to write to socket: Broken pipe",
+	    "dst-killed: QEMU's error text, as query-migrate's error-desc");
+	is_int(count_alerts(&r, "migration.failed", NULL), 1, "dst-killed: one failed alert");
+	is_int(count_alerts(&r, "migration.not_converging", NULL), 0,
+	    "dst-killed: no not_converging alert after one round");
+out:
+	run_free(&r);
+}
+
+/* A source migration with given pending bytes per round (MB) and ~33 MB/s. */
+static double
+play_rounds(struct run *r, int64_t vpid, double t, const int *pend_mb, int n,
+    int throttle_from)
+{
+	char buf[256];
+	int i;
+
+	feed(r, vpid, t, "qemu:migrate_set_state new_state=setup");
+	feed(r, vpid, t += 0.001, "qemu:savevm_state_setup");
+	feed(r, vpid, t += 0.001, "qemu:migration_bitmap_sync_end dirty_pages=0");
+	feed(r, vpid, t += 0.001, "qemu:migrate_set_state new_state=active");
+	feed(r, vpid, t += 0.001, "qemu:migrate_pending size=536870912 max=0 pre=536870912 compat=0 post=0");
+	for (i = 0; i < n; i++) {
+		feed(r, vpid, t += 2.0, "qemu:migrate_transferred tranferred=3355443 time_spent=100 bandwidth=33554 size=10066329");
+		if (throttle_from >= 0 && i >= throttle_from) {
+			snprintf(buf, sizeof(buf), "qemu:cpu_throttle_set new_throttle_pct=%d",
+			    20 + 10 * (i - throttle_from));
+			feed(r, vpid, t += 0.001, buf);
+		}
+		snprintf(buf, sizeof(buf), "qemu:migration_bitmap_sync_end dirty_pages=%d",
+		    pend_mb[i] * 256);
+		feed(r, vpid, t += 0.001, buf);
+		snprintf(buf, sizeof(buf), "qemu:migrate_pending size=%d max=10066329 pre=0 compat=0 post=0",
+		    pend_mb[i] * 1048576);
+		feed(r, vpid, t += 0.001, buf);
+	}
+	return t;
+}
+
+static double
+play_completion(struct run *r, int64_t vpid, double t)
+{
+	feed(r, vpid, t += 0.01, "qemu:migration_thread_low_pending pending=4096");
+	feed(r, vpid, t += 0.001, "qemu:vm_state_notify running=0 reason=7 reason_str=finish-migrate");
+	feed(r, vpid, t += 0.001, "qemu:migration_completion_vm_stop ret=0");
+	feed(r, vpid, t += 0.001, "qemu:savevm_state_complete_precopy");
+	feed(r, vpid, t += 0.001, "qemu:migration_bitmap_sync_end dirty_pages=10");
+	feed(r, vpid, t += 0.020, "qemu:migrate_set_state new_state=completed");
+	return t;
+}
+
+static void
+test_noise_does_not_alert(void)
+{
+	static const int pend[] = { 200, 120, 130, 125, 60, 20, 5 };
+	struct run r;
+	struct json_object *m;
+
+	run_init(&r, NULL);
+	play_completion(&r, 100, play_rounds(&r, 100, 1000, pend, 7, -1));
+	m = last_mig(&r, 100);
+	is_int(count_alerts(&r, "migration.not_converging", NULL), 0,
+	    "noise: rising for two rounds after a drop does not alert");
+	is_str(m ? str(m, "outcome") : NULL, "completed", "noise: completed");
+	run_free(&r);
+}
+
+static void
+test_flat_alerts_once(void)
+{
+	static const int pend[] = { 256, 250, 255, 252, 251, 254, 253, 250 };
+	struct run r;
+	struct json_object *m, *a = NULL;
+
+	run_init(&r, NULL);
+	play_rounds(&r, 200, 1000, pend, 8, -1);
+	feed(&r, 200, 1100, "qemu:migration_cancel");
+	feed(&r, 200, 1100.001, "qemu:migrate_set_state new_state=cancelling");
+	feed(&r, 200, 1100.01, "qemu:migrate_set_state new_state=cancelled");
+	feed(&r, 200, 1101, "qemu:vm_state_notify running=0 reason=11 reason_str=shutdown");
+	m = last_mig(&r, 200);
+	is_int(count_alerts(&r, "migration.not_converging", &a), 1,
+	    "flat: one not_converging alert over 7 flat iterative rounds");
+	ok(a != NULL && num(a, "t_ns") >= round_field(m, 3, "t_ns") &&
+	    num(a, "t_ns") - round_field(m, 3, "t_ns") <= 1e6,
+	    "flat: raised at the deciding round (iterative round 3)");
+	is_str(str(m, "outcome"), "cancelled", "flat: cancelled by 8.x migration_cancel");
+	is_str(str(m, "verdict"), "stalled", "flat: verdict stalled");
+	ok(isnull(m, "predicted_rounds_left"), "flat: no rounds-left prediction");
+	run_free(&r);
+}
+
+static void
+test_growth_is_diverging(void)
+{
+	static const int pend[] = { 100, 130, 170, 220, 290 };
+	struct run r;
+	struct json_object *m;
+
+	run_init(&r, NULL);
+	play_rounds(&r, 300, 1000, pend, 5, -1);
+	m = last_mig(&r, 300);
+	is_str(m ? str(m, "verdict") : NULL, "diverging", "growth: verdict diverging");
+	is_int(count_alerts(&r, "migration.not_converging", NULL), 1, "growth: alert");
+	run_free(&r);
+}
+
+static void
+test_autoconverge_resolves(void)
+{
+	static const int pend[] = { 256, 252, 250, 251, 200, 120, 50, 9 };
+	struct run r;
+	struct json_object *m, *a = NULL;
+
+	run_init(&r, NULL);
+	play_completion(&r, 400, play_rounds(&r, 400, 1000, pend, 8, 2));
+	m = last_mig(&r, 400);
+	is_int(count_alerts(&r, "migration.not_converging", &a), 1,
+	    "auto-converge: alert while stalled");
+	is_int(count_alerts(&r, "migration.converged", NULL), 1,
+	    "auto-converge: migration.converged resolves it on completion");
+	ok(m && num(m, "throttle_pct") == 70 && num(m, "throttle_steps") == 6,
+	    "auto-converge: throttle 70%% after 6 steps (got %.0f%%, %.0f)",
+	    m ? num(m, "throttle_pct") : -1, m ? num(m, "throttle_steps") : -1);
+	is_str(m ? str(m, "outcome") : NULL, "completed", "auto-converge: completed");
+	run_free(&r);
+}
+
+static void
+test_rollback(void)
+{
+	static const int pend[] = { 100, 40, 9 };
+	struct run r;
+	struct json_object *m;
+	double t;
+
+	run_init(&r, NULL);
+	t = play_rounds(&r, 500, 1000, pend, 3, -1);
+	feed(&r, 500, t += 0.01, "qemu:vm_state_notify running=0 reason=7 reason_str=finish-migrate");
+	feed(&r, 500, t += 0.01, "qemu:migrate_set_state new_state=failed");
+	feed(&r, 500, t += 0.001, "qemu:vm_state_notify running=1 reason=9 reason_str=running");
+	feed(&r, 500, t += 0.002, "qemu:migrate_fd_cleanup");
+	m = last_mig(&r, 500);
+	is_str(m ? str(m, "outcome") : NULL, "rolled_back",
+	    "rollback: source VM stopped, failed, runs again");
+	is_int(count_alerts(&r, "migration.failed", NULL), 1, "rollback: one failed alert");
+	run_free(&r);
+}
+
+static void
+test_postcopy(void)
+{
+	static const int pend[] = { 300, 280 };
+	struct run r;
+	struct json_object *m;
+	double t;
+
+	run_init(&r, NULL);
+	t = play_rounds(&r, 600, 1000, pend, 2, -1);
+	feed(&r, 600, t += 0.1, "qemu:postcopy_start");
+	feed(&r, 600, t += 0.001, "qemu:vm_state_notify running=0 reason=7 reason_str=finish-migrate");
+	feed(&r, 600, t += 0.05, "qemu:migrate_set_state new_state=postcopy-active");
+	feed(&r, 600, t += 5, "qemu:migrate_set_state new_state=completed");
+	m = last_mig(&r, 600);
+	is_str(m ? str(m, "outcome") : NULL, "completed", "postcopy: completed");
+	ok(m && fabs(num(m, "downtime_ms") - 51) < 1,
+	    "postcopy: downtime from stop to postcopy-active %.1f ms", m ? num(m, "downtime_ms") : -1);
+	is_int(count_alerts(&r, "migration.not_converging", NULL), 0, "postcopy: no alert");
+	run_free(&r);
+}
+
+static void
+test_identity_retry_and_bad_input(void)
+{
+	static const int pend[] = { 100, 30, 5 };
+	struct run r;
+	struct json_object *m, *first = NULL;
+	unsigned i, nids = 0;
+	const char *id1 = NULL;
+	double t;
+
+	run_init(&r, NULL);
+	feed(&r, 700, 999, "strata:vm_identity qemu_pid=4242 vm_uuid=6a1f2c3e-0000-4000-8000-000000000001 vm_name=instance-0000002a");
+	feed(&r, 700, 999.5, "qemu:migrate_set_state");		/* no new_state */
+	feed(&r, 700, 999.6, "qemu:some_future_event x=1");
+	feed(&r, 700, 999.7, "qemu:migration_bitmap_sync_end");	/* outside any migration */
+	t = play_rounds(&r, 700, 1000, pend, 1, -1);
+	feed(&r, 700, t += 1, "qemu:migrate_fd_error error_desc=Connection_refused");
+	feed(&r, 700, t += 0.001, "qemu:migrate_set_state new_state=failed");
+	play_completion(&r, 700, play_rounds(&r, 700, t + 10, pend, 3, -1));
+	for (i = 0; i < r.nrecs; i++)
+		if (strcmp(str(r.recs[i], "kind"), "migration") == 0) {
+			if (first == NULL)
+				first = r.recs[i];
+			if (id1 == NULL || strcmp(id1, str(r.recs[i], "id")) != 0) {
+				id1 = str(r.recs[i], "id");
+				nids++;
+			}
+		}
+	m = last_mig(&r, 4242);
+	is_int(nids, 2, "retry: a failed migration and its retry are two migrations");
+	is_str(first ? str(first, "vm_uuid") : NULL, "6a1f2c3e-0000-4000-8000-000000000001",
+	    "identity: vm_uuid from strata:vm_identity");
+	is_str(first ? str(first, "vm_name") : NULL, "instance-0000002a", "identity: vm_name");
+	is_str(m ? str(m, "outcome") : NULL, "completed", "retry: completed");
+	{
+		struct json_object *stats = json_object_new_object();
+
+		an_migration_class.stats(r.an, stats);
+		ok(num(stats, "unknown_qemu_events") == 1 && num(stats, "bad") == 1,
+		    "bad input: 1 unknown event and 1 event missing its field counted "
+		    "(%s)", json_object_to_json_string(stats));
+		json_object_put(stats);
+	}
+	for (i = 0; i < r.nrecs; i++)
+		if (strcmp(str(r.recs[i], "kind"), "migration") == 0 &&
+		    str(r.recs[i], "outcome") != NULL &&
+		    strcmp(str(r.recs[i], "outcome"), "failed") == 0)
+			break;
+	ok(i < r.nrecs && strcmp(str(r.recs[i], "error"), "Connection refused") == 0,
+	    "failed: error_desc from migrate_fd_error");
+	run_free(&r);
+}
+
+int
+main(void)
+{
+	plan(55);
+	test_real_conv_rounds();
+	test_real_nonconv_cancel();
+	test_real_dst_killed();
+	test_noise_does_not_alert();
+	test_flat_alerts_once();
+	test_growth_is_diverging();
+	test_autoconverge_resolves();
+	test_rollback();
+	test_postcopy();
+	test_identity_retry_and_bad_input();
+	return exit_status();
+}
