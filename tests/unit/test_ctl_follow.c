@@ -1,0 +1,398 @@
+/*
+ * test_ctl_follow.c: alert followers and the control socket under abuse.
+ * The follower queue keeps order and counts what it drops; over a real
+ * socket a follower that never reads loses alerts and is told how many,
+ * while ctl_alert() never blocks and a fast follower gets every alert;
+ * over-long lines, garbage and half-closed clients are answered without
+ * disturbing the others; shutdown ends every stream with an end object.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "tap.h"
+#include "ctl.h"
+
+#define NALERTS	20000
+
+struct cli {
+	int	fd;
+	char	buf[1 << 20];
+	size_t	len;
+};
+
+static struct event_base *base;
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static void
+pump(void)
+{
+	event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+static struct cli *
+cli_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	struct cli *c = calloc(1, sizeof(*c));
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		diag("connect: %s", strerror(errno));
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+	pump();
+	return (c);
+}
+
+static void
+cli_send(struct cli *c, const char *s, size_t n)
+{
+	ssize_t w;
+	double end = now_ms() + 3000;
+
+	while (n > 0 && now_ms() < end) {
+		w = write(c->fd, s, n);
+		if (w > 0) {
+			s += w;
+			n -= (size_t)w;
+		}
+		pump();
+	}
+}
+
+/* Reads what is there; returns 0 at EOF. */
+static int
+cli_fill(struct cli *c)
+{
+	ssize_t r;
+
+	if (c->len == sizeof(c->buf))
+		return (1);
+	r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (r > 0)
+		c->len += (size_t)r;
+	return (r != 0);
+}
+
+/* The next line (caller frees) within ms, pumping the loop meanwhile. */
+static char *
+cli_line(struct cli *c, double ms)
+{
+	double end = now_ms() + ms;
+	char *nl, *line;
+	size_t n;
+
+	for (;;) {
+		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			n = (size_t)(nl - c->buf);
+			line = malloc(n + 1);
+			memcpy(line, c->buf, n);
+			line[n] = '\0';
+			memmove(c->buf, nl + 1, c->len - n - 1);
+			c->len -= n + 1;
+			return (line);
+		}
+		if (now_ms() > end)
+			return (NULL);
+		pump();
+		if (!cli_fill(c) && c->len == 0)
+			return (NULL);
+		if (memchr(c->buf, '\n', c->len) == NULL)
+			usleep(200);
+	}
+}
+
+static void
+cli_close(struct cli *c)
+{
+	close(c->fd);
+	free(c);
+}
+
+static int
+line_has(const char *line, const char *what)
+{
+	return (line != NULL && strstr(line, what) != NULL);
+}
+
+static void
+test_queue(void)
+{
+	struct follow_q *q = follow_q_create(4);
+	char buf[32], *l;
+	int i, order = 1;
+
+	for (i = 1; i <= 10; i++) {
+		snprintf(buf, sizeof(buf), "a%d\n", i);
+		follow_q_push(q, buf);
+	}
+	is_int(follow_q_len(q), 4, "queue of 4 keeps 4 of 10");
+	is_int(follow_q_skipped(q), 6, "and counts 6 skipped");
+	for (i = 1; i <= 4; i++) {
+		l = follow_q_pop(q);
+		snprintf(buf, sizeof(buf), "a%d\n", i);
+		if (l == NULL || strcmp(l, buf) != 0)
+			order = 0;
+		free(l);
+	}
+	ok(order, "the first four come out in order");
+	l = follow_q_pop(q);
+	ok(line_has(l, "\"stream\":\"skipped\"") &&
+	    line_has(l, "\"skipped\":6"), "then a skipped line with 6");
+	free(l);
+	ok(follow_q_pop(q) == NULL, "then nothing");
+
+	/* A gap between queued lines is reported where it happened. */
+	follow_q_push(q, "b1\n");
+	follow_q_push(q, "b2\n");
+	follow_q_push(q, "b3\n");
+	follow_q_push(q, "b4\n");
+	follow_q_push(q, "b5\n");	/* dropped */
+	free(follow_q_pop(q));		/* b1: room for one */
+	follow_q_push(q, "b6\n");
+	for (i = 0; i < 3; i++)
+		free(follow_q_pop(q));	/* b2 b3 b4 */
+	l = follow_q_pop(q);
+	ok(line_has(l, "\"skipped\":1"), "a gap of 1 before b6");
+	free(l);
+	l = follow_q_pop(q);
+	ok(l != NULL && strcmp(l, "b6\n") == 0, "then b6");
+	free(l);
+	is_int(follow_q_skipped(q), 7, "7 skipped in total");
+	follow_q_free(q);
+}
+
+static struct json_object *
+make_alert(int i)
+{
+	char s[512];
+
+	snprintf(s, sizeof(s), "{\"id\":%d,\"name\":\"migration.stalled\","
+	    "\"state\":\"firing\",\"severity\":\"warning\",\"node\":\"cmp1\","
+	    "\"vm_uuid\":\"0b7e6a55-3c1f-4a7e-9d61-2f2d8f0c9a11\","
+	    "\"migration_id\":\"cmp1/1234/1\",\"t_ns\":%d,"
+	    "\"message\":\"dirty pages stopped falling for 5 rounds\"}", i, i);
+	return (json_tokener_parse(s));
+}
+
+static int done_called;
+
+static void
+done_cb(void *arg)
+{
+	done_called++;
+}
+
+/* Counts alerts and skipped lines until the end object (or timeout). */
+static void
+drain_stream(struct cli *c, long *alerts, long *skipped, int *ended,
+    long *end_skipped)
+{
+	char *l, *p;
+
+	while ((l = cli_line(c, 3000)) != NULL) {
+		if (line_has(l, "\"stream\":\"alert\""))
+			(*alerts)++;
+		else if ((p = strstr(l, "\"skipped\":")) != NULL &&
+		    line_has(l, "\"stream\":\"skipped\""))
+			*skipped += atol(p + 10);
+		else if (line_has(l, "\"stream\":\"end\"")) {
+			*ended = 1;
+			if ((p = strstr(l, "\"skipped_total\":")) != NULL)
+				*end_skipped = atol(p + 16);
+			free(l);
+			break;
+		}
+		free(l);
+	}
+}
+
+static void
+test_socket(const char *path)
+{
+	struct ctl_env env;
+	struct ctl *ctl;
+	struct cli *slow, *fast, *bad, *good, *half;
+	struct json_object *a, *st;
+	char *l, *big;
+	long fast_alerts = 0, slow_alerts = 0, slow_skipped = 0, x = 0;
+	long end_skipped = -1, got;
+	double t0, t, worst = 0, total = 0;
+	int i, ended = 0, fast_ended = 0, fast_skip_lines = 0;
+
+	memset(&env, 0, sizeof(env));
+	env.store = NULL;	/* the double ignores it */
+	base = event_base_new();
+	ctl = ctl_create(base, path, &env);
+	ok(ctl != NULL && env.ctl == ctl, "control socket created");
+	ok(ctl_create(base, path, &env) == NULL,
+	    "a second aggregator on the same socket is refused");
+	env.ctl = ctl;
+
+	good = cli_connect(path);
+	cli_send(good, "{\"cmd\":\"nodes\"}\n", 16);
+	l = cli_line(good, 2000);
+	ok(line_has(l, "\"ok\":true") && line_has(l, "cmp1"),
+	    "nodes over the socket");
+	free(l);
+
+	/* An over-long line: one error, then the connection goes on. */
+	big = malloc(70001);
+	memset(big, 'x', 70000);
+	big[70000] = '\n';
+	cli_send(good, big, 70001);
+	free(big);
+	cli_send(good, "{\"cmd\":\"status\"}\n", 17);
+	l = cli_line(good, 2000);
+	ok(line_has(l, "\"ok\":false") && line_has(l, "longer than 65536"),
+	    "a 70000-byte line gets one error object");
+	free(l);
+	l = cli_line(good, 2000);
+	ok(line_has(l, "\"ok\":true") && line_has(l, "\"aggregator\""),
+	    "and the next request on that connection is answered");
+	free(l);
+
+	/* Garbage on one connection does not disturb another. */
+	bad = cli_connect(path);
+	cli_send(bad, "\x01\x02\xff garbage\n{{{{\n\n", 18);
+	l = cli_line(bad, 2000);
+	ok(line_has(l, "\"ok\":false") && line_has(l, "not JSON"),
+	    "binary garbage: error object");
+	free(l);
+	l = cli_line(bad, 2000);
+	ok(line_has(l, "\"ok\":false"), "second bad line: error object");
+	free(l);
+	cli_send(good, "{\"cmd\":\"alerts\"}\n", 17);
+	l = cli_line(good, 2000);
+	ok(line_has(l, "\"ok\":true"), "the other client is still served");
+	free(l);
+
+	/* The last request may come without newline before a half-close. */
+	half = cli_connect(path);
+	cli_send(half, "{\"cmd\":\"nodes\"}", 15);
+	shutdown(half->fd, SHUT_WR);
+	l = cli_line(half, 2000);
+	ok(line_has(l, "\"ok\":true"), "half-closed client gets its answer");
+	free(l);
+	cli_close(half);
+
+	slow = cli_connect(path);
+	fast = cli_connect(path);
+	cli_send(slow, "{\"cmd\":\"alerts follow\"}\n", 24);
+	l = cli_line(slow, 2000);
+	ok(line_has(l, "\"stream\":\"start\"") && line_has(l, "\"following\""),
+	    "slow follower: start object");
+	free(l);
+	cli_send(fast, "{\"cmd\":\"follow\",\"tag\":\"f\"}\n", 27);
+	l = cli_line(fast, 2000);
+	ok(line_has(l, "\"stream\":\"start\"") && line_has(l, "\"tag\":\"f\""),
+	    "fast follower: start object with its tag");
+	free(l);
+	st = ctl_stats(ctl);
+	is_int(json_object_get_int(json_object_object_get(st, "followers")), 2,
+	    "two followers");
+	json_object_put(st);
+
+	for (i = 0; i < NALERTS; i++) {
+		a = make_alert(i);
+		t0 = now_ms();
+		ctl_alert(ctl, a);
+		t = now_ms() - t0;
+		total += t;
+		if (t > worst)
+			worst = t;
+		json_object_put(a);
+		if (i % 100 == 99) {
+			/* The fast follower reads the batch before the next. */
+			got = 0;
+			while (got < 100 && (l = cli_line(fast, 2000)) != NULL) {
+				if (line_has(l, "\"stream\":\"alert\""))
+					got++;
+				else if (line_has(l, "skipped"))
+					fast_skip_lines++;
+				free(l);
+			}
+			fast_alerts += got;
+		}
+	}
+	diag("ctl_alert: %d alerts, worst %.3f ms, mean %.4f ms", NALERTS,
+	    worst, total / NALERTS);
+	ok(worst < 50, "ctl_alert never blocks on the slow follower "
+	    "(worst %.3f ms)", worst);
+	is_int(fast_alerts, NALERTS, "the fast follower got every alert");
+	is_int(fast_skip_lines, 0, "and no skipped line");
+
+	/* The garbage client is still answered while the slow one is stuck. */
+	cli_send(bad, "{\"cmd\":\"status\"}\n", 17);
+	t0 = now_ms();
+	l = cli_line(bad, 2000);
+	ok(line_has(l, "\"ok\":true"), "a request is answered while a follower "
+	    "is stuck (%.2f ms)", now_ms() - t0);
+	free(l);
+
+	ok(ctl_shutdown(ctl, "test over", done_cb, NULL) > 0,
+	    "shutdown waits for connections to drain");
+	drain_stream(slow, &slow_alerts, &slow_skipped, &ended, &end_skipped);
+	diag("slow follower: %ld alerts, %ld skipped", slow_alerts,
+	    slow_skipped);
+	ok(slow_skipped > 0 && slow_alerts < NALERTS,
+	    "the slow follower lost alerts and was told so");
+	is_int(slow_alerts + slow_skipped, NALERTS,
+	    "received + skipped = every alert");
+	ok(ended && end_skipped == slow_skipped,
+	    "its stream ends with an end object carrying the skipped total");
+	drain_stream(fast, &x, &x, &fast_ended, &x);
+	ok(fast_ended, "the fast stream ends with an end object too");
+	l = cli_line(good, 2000);
+	ok(l == NULL, "a request connection is closed at shutdown");
+	free(l);
+	for (i = 0; i < 100 && !done_called; i++) {
+		pump();
+		usleep(1000);
+	}
+	is_int(done_called, 1, "done runs once every connection is gone");
+	ok(access(path, F_OK) == -1, "the socket file is removed");
+
+	cli_close(slow);
+	cli_close(fast);
+	cli_close(bad);
+	cli_close(good);
+	ctl_destroy(ctl);
+	event_base_free(base);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/test_ctl_XXXXXX", path[128];
+
+	signal(SIGPIPE, SIG_IGN);
+	plan(32);
+	test_queue();
+	if (mkdtemp(dir) == NULL)
+		return (1);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	test_socket(path);
+	rmdir(dir);
+	return (exit_status());
+}
