@@ -1,0 +1,427 @@
+/*
+ * agent.c: strata-agent, the per-node daemon.  Reads the node's LTTng live
+ * session (or a trace directory), runs every analyzer over the events and
+ * writes the records they emit.
+ *
+ * One thread, one libevent loop.  The babeltrace2 graph is driven from a
+ * timer event: a bounded run, then re-armed at once while there is work,
+ * after a short pause when the live session has nothing, after a backoff
+ * delay when relayd is gone.  Nothing here busy-waits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent.h"
+#include "analyzer.h"
+#include "log.h"
+#include "source.h"
+
+#define AGENT_BUDGET		4096	/* events per graph run */
+#define AGENT_IDLE_MS		100	/* live session had nothing: pause */
+#define AGENT_REOPEN_MS		1000	/* live session ended: look again */
+
+#define EXIT_RUNTIME		1
+#define EXIT_USAGE		2
+
+struct agent {
+	struct agent_conf	 conf;
+	int			 once;
+	struct an_ctx		 ctx;
+	struct an_set		*set;
+	struct source		*src;
+	struct vmresolve	*vr;
+	struct event_base	*base;
+	struct event		*ev_run;
+	struct event		*ev_sig[3];
+	FILE			*out;		/* records, JSON lines */
+	const char		*out_name;
+	int			 out_dirty;
+	int			 out_failed;	/* write error already logged */
+	uint64_t		 records;
+	uint64_t		 write_errors;
+	int			 exit_code;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: strata-agent [--node NAME] (--live URL | --trace DIR) "
+	    "[--jsonl PATH|-]\n"
+	    "                    [--once] [-f CONFIG] [-d] [-D key=value] "
+	    "[--version] [-h]\n"
+	    "  URL is net://HOST[:PORT]/host/HOSTNAME/SESSION (lttng-relayd "
+	    "live port)\n");
+}
+
+/*
+ * Every record any analyzer emits passes here, and only here: the one
+ * place that decides where records go.  Takes ownership of rec.
+ */
+static void
+agent_record(struct agent *a, struct json_object *rec)
+{
+	const char *s;
+
+	a->records++;
+	s = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
+	if (fputs(s, a->out) == EOF || fputc('\n', a->out) == EOF) {
+		a->write_errors++;
+		if (!a->out_failed)
+			log_warn("%s: write", a->out_name);
+		a->out_failed = 1;
+	} else
+		a->out_dirty = 1;
+	json_object_put(rec);
+}
+
+static void
+agent_emit(void *arg, struct json_object *rec)
+{
+	agent_record(arg, rec);
+}
+
+static void
+agent_flush(struct agent *a)
+{
+	if (!a->out_dirty)
+		return;
+	a->out_dirty = 0;
+	if (fflush(a->out) == EOF) {
+		a->write_errors++;
+		if (!a->out_failed)
+			log_warn("%s: flush", a->out_name);
+		a->out_failed = 1;
+	} else
+		a->out_failed = 0;
+}
+
+static void
+agent_stats(struct agent *a)
+{
+	const struct source_stats *st = source_stats(a->src);
+	struct json_object *an = an_set_stats(a->set);
+
+	log_info("stats: events %llu dispatched %llu discarded_events %llu "
+	    "discarded_packets %llu classes %llu rebuilds %llu records %llu "
+	    "write_errors %llu analyzers %s",
+	    (unsigned long long)st->events,
+	    (unsigned long long)st->dispatched,
+	    (unsigned long long)st->discarded_events,
+	    (unsigned long long)st->discarded_packets,
+	    (unsigned long long)st->classes,
+	    (unsigned long long)st->rebuilds,
+	    (unsigned long long)a->records,
+	    (unsigned long long)a->write_errors,
+	    json_object_to_json_string_ext(an, JSON_C_TO_STRING_PLAIN));
+	json_object_put(an);
+}
+
+/* End of input or a signal: analyzers emit what is pending, then stop. */
+static void
+agent_finish(struct agent *a, int code)
+{
+	sd_notify(0, "STOPPING=1");
+	an_set_finish(a->set);
+	agent_flush(a);
+	agent_stats(a);
+	a->exit_code = code;
+	event_base_loopbreak(a->base);
+}
+
+static void
+agent_arm(struct agent *a, unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(a->ev_run, &tv);
+}
+
+static void
+agent_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	enum source_status st;
+
+	st = source_run(a->src, AGENT_BUDGET);
+	agent_flush(a);
+	switch (st) {
+	case SOURCE_PROGRESS:
+		agent_arm(a, 0);
+		break;
+	case SOURCE_AGAIN:
+		agent_arm(a, AGENT_IDLE_MS);
+		break;
+	case SOURCE_END:
+		if (!source_is_live(a->src)) {
+			log_info("%s: end of trace", a->conf.trace);
+			agent_finish(a, 0);
+		} else if (a->once) {
+			log_info("%s: live session ended", a->conf.live);
+			agent_finish(a, 0);
+		} else {
+			log_info("%s: live session ended, waiting for it to "
+			    "come back", a->conf.live);
+			agent_arm(a, AGENT_REOPEN_MS);
+		}
+		break;
+	case SOURCE_ERROR:
+		if (source_is_live(a->src)) {
+			/* The source logs the outage once; keep trying. */
+			agent_arm(a, source_retry_ms(a->src));
+			break;
+		}
+		log_warnx("%s", source_error(a->src));
+		agent_finish(a, EXIT_RUNTIME);
+		break;
+	}
+}
+
+static void
+agent_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	switch (sig) {
+	case SIGUSR1:
+		agent_stats(a);
+		break;
+	default:
+		log_info("%s, finishing", strsignal(sig));
+		agent_finish(a, 0);
+		break;
+	}
+}
+
+static int
+agent_open_output(struct agent *a)
+{
+	const char *path = a->conf.jsonl != NULL ? a->conf.jsonl : "-";
+
+	if (strcmp(path, "-") == 0) {
+		a->out = stdout;
+		a->out_name = "stdout";
+		return 0;
+	}
+	if ((a->out = fopen(path, "a")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	a->out_name = path;
+	return 0;
+}
+
+static int
+agent_setup(struct agent *a)
+{
+	const int sigs[3] = { SIGINT, SIGTERM, SIGUSR1 };
+	const char *input;
+	int live = a->conf.live != NULL;
+	unsigned i;
+
+	if (agent_open_output(a) == -1)
+		return -1;
+	a->ctx.node = a->conf.node;
+	a->ctx.params = a->conf.params;
+	a->ctx.emit = agent_emit;
+	a->ctx.emit_arg = a;
+	/* Process ids in a trace from elsewhere say nothing about this host. */
+	if (live) {
+		if ((a->vr = vmresolve_create(NULL)) == NULL)
+			return -1;
+		a->ctx.resolve_vm = vmresolve_lookup;
+		a->ctx.resolve_arg = a->vr;
+	}
+	if ((a->set = an_set_create(&a->ctx)) == NULL)
+		return -1;
+	input = live ? a->conf.live : a->conf.trace;
+	if ((a->src = source_create(input, live, a->set)) == NULL)
+		return -1;
+
+	if ((a->base = event_base_new()) == NULL) {
+		log_warnx("event_base_new failed");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < 3; i++) {
+		a->ev_sig[i] = evsignal_new(a->base, sigs[i], agent_signal, a);
+		if (a->ev_sig[i] == NULL || evsignal_add(a->ev_sig[i], NULL)) {
+			log_warnx("cannot watch signal %d", sigs[i]);
+			return -1;
+		}
+	}
+	if ((a->ev_run = evtimer_new(a->base, agent_run, a)) == NULL) {
+		log_warnx("evtimer_new failed");
+		return -1;
+	}
+	agent_arm(a, 0);
+	log_info("node %s, reading %s %s, records to %s", a->conf.node,
+	    live ? "live session" : "trace", input, a->out_name);
+	return 0;
+}
+
+static void
+agent_teardown(struct agent *a)
+{
+	unsigned i;
+
+	if (a->ev_run != NULL)
+		event_free(a->ev_run);
+	for (i = 0; i < 3; i++)
+		if (a->ev_sig[i] != NULL)
+			event_free(a->ev_sig[i]);
+	if (a->base != NULL)
+		event_base_free(a->base);
+	source_destroy(a->src);
+	an_set_destroy(a->set);
+	vmresolve_destroy(a->vr);
+	if (a->out != NULL && a->out != stdout)
+		fclose(a->out);
+	else if (a->out == stdout)
+		fflush(stdout);
+	conf_free(&a->conf);
+}
+
+enum {
+	OPT_NODE = 256,
+	OPT_LIVE,
+	OPT_TRACE,
+	OPT_JSONL,
+	OPT_ONCE,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "node",	required_argument,	NULL,	OPT_NODE },
+	{ "live",	required_argument,	NULL,	OPT_LIVE },
+	{ "trace",	required_argument,	NULL,	OPT_TRACE },
+	{ "jsonl",	required_argument,	NULL,	OPT_JSONL },
+	{ "once",	no_argument,		NULL,	OPT_ONCE },
+	{ "version",	no_argument,		NULL,	OPT_VERSION },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ NULL,		0,			NULL,	0 }
+};
+
+/* Command-line settings, applied in order after the config file. */
+struct cli_set {
+	const char	*key;
+	const char	*value;		/* NULL: value is a -D key=value */
+	const char	*where;
+};
+
+int
+main(int argc, char *argv[])
+{
+	static struct agent a;
+	struct cli_set *cli;
+	const char *conffile = NULL;
+	char *flive, *ftrace;
+	int ch, debug = 0, ncli = 0, errors = 0, i;
+
+	log_init("strata-agent", 1, 0);
+	if ((cli = calloc((size_t)argc, sizeof(*cli))) == NULL)
+		fatal("calloc");
+	while ((ch = getopt_long(argc, argv, "dD:f:hV", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case OPT_NODE:
+			cli[ncli++] = (struct cli_set){ "node", optarg,
+			    "command line" };
+			break;
+		case OPT_LIVE:
+			cli[ncli++] = (struct cli_set){ "live", optarg,
+			    "command line" };
+			break;
+		case OPT_TRACE:
+			cli[ncli++] = (struct cli_set){ "trace", optarg,
+			    "command line" };
+			break;
+		case OPT_JSONL:
+			cli[ncli++] = (struct cli_set){ "jsonl", optarg,
+			    "command line" };
+			break;
+		case OPT_ONCE:
+			a.once = 1;
+			break;
+		case 'd':
+			debug++;
+			break;
+		case 'D':
+			cli[ncli++] = (struct cli_set){ optarg, NULL, "-D" };
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'V':
+		case OPT_VERSION:
+			printf("strata-agent %s\n", STRATA_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_warnx("unexpected argument \"%s\"", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_setdebug(debug);
+
+	conf_init(&a.conf);
+	if (conffile != NULL && conf_load(&a.conf, conffile) == -1)
+		errors++;
+	/* An input named on the command line replaces the file's. */
+	flive = a.conf.live;
+	ftrace = a.conf.trace;
+	a.conf.live = a.conf.trace = NULL;
+	for (i = 0; i < ncli; i++)
+		if (cli[i].value == NULL ? conf_assign(&a.conf, cli[i].key,
+		    cli[i].where) : conf_set(&a.conf, cli[i].key, cli[i].value,
+		    cli[i].where))
+			errors++;
+	free(cli);
+	if (a.conf.live == NULL && a.conf.trace == NULL) {
+		a.conf.live = flive;
+		a.conf.trace = ftrace;
+	} else {
+		free(flive);
+		free(ftrace);
+	}
+	if (errors == 0 && a.conf.live != NULL && a.conf.trace != NULL) {
+		log_warnx("live and trace are both set; choose one");
+		errors++;
+	}
+	if (errors == 0 && a.conf.live == NULL && a.conf.trace == NULL) {
+		log_warnx("no input: give --live URL or --trace DIR");
+		usage(stderr);
+		errors++;
+	}
+	if (errors > 0) {
+		conf_free(&a.conf);
+		return EXIT_USAGE;
+	}
+
+	a.exit_code = EXIT_RUNTIME;
+	if (agent_setup(&a) == 0) {
+		sd_notify(0, "READY=1");
+		if (event_base_dispatch(a.base) == -1) {
+			log_warnx("event loop failed");
+			a.exit_code = EXIT_RUNTIME;
+		}
+	}
+	agent_teardown(&a);
+	return a.exit_code;
+}
