@@ -76,10 +76,23 @@ j_ns(uint64_t v)
 	return v != 0 ? j_u64(v) : NULL;
 }
 
+/* Milliseconds to the microsecond, printed as such. */
 static struct json_object *
 j_ms(double v)
 {
-	return v >= 0 ? json_object_new_double((double)(int64_t)(v * 1000) / 1000) : NULL;
+	char buf[64];
+
+	if (v < 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%.3f", v);
+	return json_object_new_double_s(v, buf);
+}
+
+/* Rates and bandwidths: whole bytes per second. */
+static struct json_object *
+j_rate(double v)
+{
+	return v > 0 ? json_object_new_int64((int64_t)(v + 0.5)) : NULL;
 }
 
 static struct json_object *
@@ -128,8 +141,8 @@ mig_round_obj(const struct mig_an *an, const struct mig_round *r)
 	J_ADD(o, "duration_ms", j_span_ms(r->t_start_ns, r->t_end_ns));
 	J_ADD(o, "pending_bytes", j_u64(r->pending_bytes));
 	J_ADD(o, "bytes", j_u64(r->bytes));
-	J_ADD(o, "bandwidth_bps", json_object_new_double(r->bandwidth_bps));
-	J_ADD(o, "dirty_rate_bps", json_object_new_double(r->dirty_rate_bps));
+	J_ADD(o, "bandwidth_bps", j_rate(r->bandwidth_bps));
+	J_ADD(o, "dirty_rate_bps", j_rate(r->dirty_rate_bps));
 	J_ADD(o, "predicted_downtime_ms", j_ms(r->predicted_downtime_ms));
 	J_ADD(o, "throttle_pct", r->throttle_pct >= 0 ?
 	    json_object_new_int(r->throttle_pct) : NULL);
@@ -173,8 +186,7 @@ mig_record(const struct mig_an *an, const struct migration *m, uint64_t t_ns)
 	J_ADD(o, "downtime_limit_ms", j_ms(an->ctx.params.downtime_limit_ms));
 	J_ADD(o, "threshold_bytes", m->threshold_bytes ?
 	    j_u64(m->threshold_bytes) : NULL);
-	J_ADD(o, "bandwidth_bps", m->bandwidth_bps > 0 ?
-	    json_object_new_double(m->bandwidth_bps) : NULL);
+	J_ADD(o, "bandwidth_bps", j_rate(m->bandwidth_bps));
 	J_ADD(o, "bytes_transferred", j_u64(m->bytes_total));
 	J_ADD(o, "throttle_pct", m->throttle_pct >= 0 ?
 	    json_object_new_int(m->throttle_pct) : NULL);
@@ -283,8 +295,7 @@ mig_alert(const struct mig_an *an, const struct migration *m,
 	J_ADD(ev, "verdict", j_str(mig_verdict_str(m->verdict)));
 	J_ADD(ev, "predicted_downtime_ms", j_ms(m->predicted_downtime_ms));
 	J_ADD(ev, "downtime_limit_ms", j_ms(an->ctx.params.downtime_limit_ms));
-	J_ADD(ev, "bandwidth_bps", m->bandwidth_bps > 0 ?
-	    json_object_new_double(m->bandwidth_bps) : NULL);
+	J_ADD(ev, "bandwidth_bps", j_rate(m->bandwidth_bps));
 	J_ADD(ev, "threshold_bytes", m->threshold_bytes ?
 	    j_u64(m->threshold_bytes) : NULL);
 	J_ADD(ev, "throttle_pct", m->throttle_pct >= 0 ?
