@@ -1,0 +1,2 @@
+/* bench_store.c: placeholder */
+int main(void) { return 0; }

@@ -1,0 +1,890 @@
+/*
+ * test_store.c: the aggregator's store on real SQLite files in a temporary
+ * directory: dedupe of resent batches, correlation of the two sides of a
+ * migration across nodes (outcome, downtime with clock offsets), skipped
+ * malformed records, schema upgrade and refusal, the alert lifecycle and
+ * stale nodes.
+ */
+#define _GNU_SOURCE		/* asprintf */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <json-c/json.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+#include "tap.h"
+
+#define SEC	1000000000LL
+#define MS	1000000LL
+/* Some time in 2026, as the agents' clocks would say it. */
+#define T0	1795634430000000000LL
+
+static char dir[64];
+
+/* Records the tests build, freed at the end. */
+static char *pool[512];
+static int npool;
+
+static char *
+keep(char *p)
+{
+	if (npool < 512)
+		pool[npool++] = p;
+	return p;
+}
+
+/* Alerts the callback saw: "event name node". */
+static char cb_seen[32][160];
+static int cb_n;
+
+static void
+alert_cb(void *arg, struct json_object *a)
+{
+	struct json_object *v;
+	const char *ev = "?", *name = "?", *node = "?";
+
+	if (json_object_object_get_ex(a, "event", &v))
+		ev = json_object_get_string(v);
+	if (json_object_object_get_ex(a, "name", &v))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(a, "node", &v))
+		node = json_object_get_string(v);
+	if (cb_n < 32)
+		snprintf(cb_seen[cb_n++], sizeof(cb_seen[0]), "%s %s %s", ev,
+		    name, node);
+}
+
+static char *
+dbpath(const char *name)
+{
+	static char p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+/* Stores a batch written as JSON text (an array). */
+static int
+batch(struct store *s, const char *node, int64_t now, const char *fmt, ...)
+{
+	struct json_object *arr;
+	char *text;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	if ((arr = json_tokener_parse(text)) == NULL) {
+		diag("bad test JSON: %s", text);
+		free(text);
+		return -2;
+	}
+	free(text);
+	rc = store_records(s, node, arr, now);
+	json_object_put(arr);
+	return rc;
+}
+
+static struct json_object *
+get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (o != NULL)
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static const char *
+gets(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v != NULL ? json_object_get_string(v) : NULL;
+}
+
+static int64_t
+geti(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v != NULL ? json_object_get_int64(v) : -999;
+}
+
+static double
+getd(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v != NULL ? json_object_get_double(v) : -999;
+}
+
+static struct json_object *
+migrations(struct store *s, const struct mig_filter *f)
+{
+	const char *err;
+	struct json_object *r = store_q_migrations(s, f, &err);
+
+	if (r == NULL)
+		diag("migrations: %s", err);
+	return r;
+}
+
+/* The only migration of VM vm, or NULL. */
+static struct json_object *
+mig_of(struct store *s, const char *vm)
+{
+	struct mig_filter f = { .vm = vm };
+	struct json_object *arr = migrations(s, &f), *m = NULL;
+
+	if (arr != NULL && json_object_array_length(arr) == 1)
+		m = json_object_get(json_object_array_get_idx(arr, 0));
+	else if (arr != NULL)
+		diag("%zu migrations of %s", json_object_array_length(arr), vm);
+	json_object_put(arr);
+	return m;
+}
+
+static struct json_object *
+node_of(struct store *s, const char *name)
+{
+	const char *err;
+	struct json_object *arr = store_q_nodes(s, &err), *n = NULL;
+	size_t i;
+
+	for (i = 0; arr != NULL && i < json_object_array_length(arr); i++)
+		if (strcmp(gets(json_object_array_get_idx(arr, i), "name"),
+		    name) == 0)
+			n = json_object_get(json_object_array_get_idx(arr, i));
+	json_object_put(arr);
+	return n;
+}
+
+/* A `migration` record; extra is more JSON members (or ""). */
+static char *
+mig_rec(const char *id, const char *node, int64_t t, const char *vm,
+    const char *role, const char *state, const char *outcome,
+    const char *extra)
+{
+	char *r;
+	char oc[64];
+
+	if (outcome != NULL)
+		snprintf(oc, sizeof(oc), "\"%s\"", outcome);
+	else
+		strcpy(oc, "null");
+	if (asprintf(&r, "{\"kind\":\"migration\",\"id\":\"%s\",\"node\":"
+	    "\"%s\",\"t_ns\":%lld,\"vm_uuid\":\"%s\",\"vm_name\":\"vm-%.8s\","
+	    "\"vpid\":4242,\"role\":\"%s\",\"state\":\"%s\",\"outcome\":%s,"
+	    "\"unknown_field\":{\"a\":[1,2]}%s%s}", id, node, (long long)t, vm,
+	    vm, role, state, oc, *extra ? "," : "", extra) == -1)
+		abort();
+	return keep(r);
+}
+
+static char *
+round_rec(const char *mid, const char *node, int n, int64_t t, int dirty)
+{
+	char *r;
+
+	if (asprintf(&r, "{\"kind\":\"migration_round\",\"id\":\"%s#%d\","
+	    "\"node\":\"%s\",\"migration_id\":\"%s\",\"n\":%d,\"t_ns\":%lld,"
+	    "\"dirty_pages\":%d,\"duration_ms\":100.5,\"dirty_rate_bps\":"
+	    "2.5e8,\"pending_bytes\":%d,\"bandwidth_bps\":33554432}", mid, n,
+	    node, mid, n, (long long)t, dirty, dirty * 4096) == -1)
+		abort();
+	return keep(r);
+}
+
+static int
+one(struct store *s, const char *node, int64_t now, char *rec)
+{
+	return batch(s, node, now, "[%s]", rec);
+}
+
+static void
+test_open_and_dedupe(void)
+{
+	struct store_batch_counts c;
+	struct store *s;
+	struct json_object *st, *m, *n;
+	const char *err;
+	char *r1, *r2, *r3, *r4, *a1, *text;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	s = store_open(dbpath("dedupe.db"));
+	ok(s != NULL, "store_open creates a new database");
+	if (s == NULL)
+		return;
+	if (sqlite3_open(dbpath("dedupe.db"), &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL) ==
+	    SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		is_str((const char *)sqlite3_column_text(q, 0), "wal",
+		    "the database is in WAL mode");
+	else
+		ok(0, "the database is in WAL mode");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+
+	r1 = mig_rec("a/1/100", "a", T0, "uuid-dedupe", "source", "setup",
+	    NULL, "\"started_ns\":1795634430000000000");
+	r2 = mig_rec("a/1/100", "a", T0 + SEC, "uuid-dedupe", "source",
+	    "active", NULL, "\"started_ns\":1795634430000000000,"
+	    "\"verdict\":\"converging\"");
+	r3 = round_rec("a/1/100", "a", 1, T0 + SEC, 65000);
+	r4 = round_rec("a/1/100", "a", 2, T0 + 2 * SEC, 30000);
+	if (asprintf(&a1, "{\"kind\":\"alert\",\"id\":\"a/1/100!x\",\"name\":"
+	    "\"migration.failed\",\"severity\":\"error\",\"migration_id\":"
+	    "\"a/1/100\",\"node\":\"a\",\"t_ns\":%lld,\"message\":\"m\","
+	    "\"evidence\":{\"k\":1}}", (long long)(T0 + 3 * SEC)) == -1)
+		abort();
+	if (asprintf(&text, "[%s,%s,%s,%s,%s]", r1, r2, r3, r4, a1) == -1)
+		abort();
+	keep(a1);
+
+	is_int(batch(s, "a", T0 + 4 * SEC, "%s", text), 0, "a batch is stored");
+	store_last_batch(s, &c);
+	is_int(c.stored, 5, "5 records stored");
+	is_int(c.duplicate, 0, "no duplicate in the first batch");
+	is_int(batch(s, "a", T0 + 5 * SEC, "%s", text), 0,
+	    "the same batch again is acknowledged");
+	store_last_batch(s, &c);
+	is_int(c.stored, 0, "nothing stored the second time");
+	is_int(c.duplicate, 5, "5 duplicates counted");
+	free(text);
+
+	m = mig_of(s, "uuid-dedupe");
+	ok(m != NULL, "one migration for the VM");
+	is_int(geti(m, "rounds"), 2, "rounds is the count of rounds (2)");
+	is_str(gets(m, "state"), "active", "the latest record is the state");
+	is_str(gets(m, "verdict"), "converging", "verdict from the latest");
+	ok(get(m, "outcome") == NULL, "a running migration has no outcome");
+	is_str(gets(m, "src_node"), "a", "src_node is the node");
+	ok(get(m, "dst_node") == NULL, "a side alone has no dst_node");
+	json_object_put(m);
+
+	st = store_q_status(s, &err);
+	is_int(geti(st, "migrations_total"), 1, "status: 1 migration");
+	is_int(geti(st, "migrations_active"), 1, "status: 1 active");
+	is_int(geti(st, "alerts_firing"), 1, "status: 1 alert firing");
+	is_int(geti(st, "schema_version"), STORE_SCHEMA_VERSION,
+	    "status: schema version");
+	is_str(gets(st, "db"), dbpath("dedupe.db"), "status: db path");
+	is_int(geti(get(st, "counters"), "records.duplicate"), 5,
+	    "status: 5 duplicates counted");
+	json_object_put(st);
+	n = node_of(s, "a");
+	is_int(geti(n, "records"), 5, "node a: 5 records");
+	is_int(geti(n, "duplicates"), 5, "node a: 5 duplicates");
+	json_object_put(n);
+
+	/* An older record after a newer one changes nothing. */
+	is_int(one(s, "a", T0 + 6 * SEC, mig_rec("a/1/100", "a", T0,
+	    "uuid-dedupe", "source", "setup", NULL, "")), 0,
+	    "an older record is accepted");
+	store_last_batch(s, &c);
+	is_int(c.duplicate, 1, "and counted as superseded");
+	m = mig_of(s, "uuid-dedupe");
+	is_str(gets(m, "state"), "active", "the newer state stays");
+	json_object_put(m);
+	store_close(s);
+
+	s = store_open(dbpath("dedupe.db"));
+	m = s ? mig_of(s, "uuid-dedupe") : NULL;
+	is_int(geti(m, "rounds"), 2, "reopened: the data is there");
+	json_object_put(m);
+	store_close(s);
+}
+
+/*
+ * Node a's clock is right, node b's runs 2 s ahead.  The source stops the
+ * VM at T+10 s (a's clock); the destination resumes it at T+12.050 s (b's
+ * clock): 50 ms of downtime.
+ */
+static void
+test_correlation(void)
+{
+	struct store *s;
+	struct json_object *m, *d, *sides, *side, *n;
+	const char *err;
+	int64_t now = T0 + 20 * SEC;
+
+	s = store_open(dbpath("corr.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	store_node_hello(s, "a", "0.1.0", now, now);
+	store_node_hello(s, "b", "0.1.0", now + 2 * SEC, now);
+	n = node_of(s, "b");
+	is_int(geti(n, "clock_offset_ns"), 2 * SEC,
+	    "b's clock offset from the handshake");
+	is_str(gets(n, "clock_source"), "handshake", "its source");
+	json_object_put(n);
+
+	is_int(batch(s, "a", now, "[%s,%s,%s]",
+	    mig_rec("a/1/100", "a", T0, "uuid-c", "source", "setup", NULL,
+	    "\"started_ns\":1795634430000000000"),
+	    round_rec("a/1/100", "a", 1, T0 + SEC, 60000),
+	    mig_rec("a/1/100", "a", T0 + 10 * SEC + 200 * MS, "uuid-c",
+	    "source", "completed", "completed",
+	    "\"started_ns\":1795634430000000000,\"vm_stop_ns\":"
+	    "1795634440000000000,\"ended_ns\":1795634440200000000,"
+	    "\"total_ms\":10200,\"downtime_ms\":200,"
+	    "\"rounds\":[{\"n\":1,\"t_ns\":1795634431000000000,"
+	    "\"dirty_pages\":60000},{\"n\":2,\"t_ns\":1795634432000000000,"
+	    "\"dirty_pages\":100}]")), 0, "source side stored");
+	m = mig_of(s, "uuid-c");
+	is_str(gets(m, "src_node"), "a", "source alone: src_node a");
+	ok(get(m, "dst_node") == NULL, "source alone: no dst_node yet");
+	is_int(geti(m, "rounds"), 2, "embedded rounds are stored too");
+	is_str(gets(m, "downtime_basis"), "source",
+	    "alone, downtime is the source's");
+	json_object_put(m);
+
+	is_int(batch(s, "b", now, "[%s]",
+	    mig_rec("b/7/300", "b", T0 + 2 * SEC + 5 * MS, "uuid-c",
+	    "destination", "completed", "completed",
+	    "\"started_ns\":1795634432005000000,\"vm_resume_ns\":"
+	    "1795634442050000000,\"ended_ns\":1795634442060000000")), 0,
+	    "destination side stored");
+	m = mig_of(s, "uuid-c");
+	ok(m != NULL, "both sides are one migration");
+	is_str(gets(m, "id"), "a/1/100", "its id is the source side's");
+	is_str(gets(m, "src_node"), "a", "src_node a");
+	is_str(gets(m, "dst_node"), "b", "dst_node b");
+	is_str(gets(m, "outcome"), "completed", "outcome completed");
+	is_str(gets(m, "state"), "completed", "state completed");
+	ok(getd(m, "downtime_ms") > 49.999 && getd(m, "downtime_ms") < 50.001,
+	    "downtime = stop to resume with offsets: 50 ms");
+	diag("downtime_ms %.3f", getd(m, "downtime_ms"));
+	is_str(gets(m, "downtime_basis"), "stop_to_resume", "its basis");
+	is_int(geti(m, "started_ns"), T0, "started_ns is the source's");
+	is_int(geti(m, "ended_ns"), T0 + 10 * SEC + 200 * MS,
+	    "ended_ns: the later end of both, on the source's clock");
+	is_int(geti(m, "rounds"), 2, "rounds count");
+	ok(json_object_get_type(get(m, "rounds")) == json_type_int,
+	    "rounds is an integer");
+	json_object_put(m);
+
+	d = store_q_migration(s, "b/7/300", &err);
+	ok(d != NULL, "the migration by its destination side id");
+	is_str(gets(d, "id"), "a/1/100", "is the same migration");
+	sides = get(d, "sides");
+	is_int(sides ? json_object_array_length(sides) : 0, 2, "two sides");
+	side = sides ? json_object_array_get_idx(sides, 0) : NULL;
+	is_str(gets(side, "role"), "source", "the source first");
+	is_int(get(side, "rounds") ? json_object_array_length(get(side,
+	    "rounds")) : 0, 2, "with its 2 rounds");
+	is_int(geti(json_object_array_get_idx(get(side, "rounds"), 0),
+	    "dirty_pages"), 60000, "round 1 dirty pages");
+	ok(get(side, "unknown_field") != NULL, "unknown fields are kept");
+	side = sides ? json_object_array_get_idx(sides, 1) : NULL;
+	is_str(gets(side, "node"), "b", "then the destination on b");
+	is_int(geti(side, "clock_offset_ns"), 2 * SEC, "with b's offset");
+	json_object_put(d);
+	d = store_q_migration(s, "no/such", &err);
+	ok(d == NULL && err == NULL, "an unknown id: NULL without error");
+
+	/* The destination reported first, the source later. */
+	batch(s, "b", now, "[%s]", mig_rec("b/7/900", "b", T0 + 2 * SEC,
+	    "uuid-d", "destination", "active", NULL,
+	    "\"started_ns\":1795634432000000000"));
+	m = mig_of(s, "uuid-d");
+	is_str(gets(m, "id"), "b/7/900", "destination alone: its own id");
+	ok(get(m, "src_node") == NULL, "destination alone: no src_node");
+	json_object_put(m);
+	batch(s, "a", now, "[%s]", mig_rec("a/1/900", "a", T0, "uuid-d",
+	    "source", "active", NULL, "\"started_ns\":1795634430000000000"));
+	m = mig_of(s, "uuid-d");
+	is_str(gets(m, "id"), "a/1/900", "then one migration, source's id");
+	is_str(gets(m, "dst_node"), "b", "with the destination");
+	json_object_put(m);
+
+	/* There and back: a to b, then b to a an hour later. */
+	now = T0 + 3700 * SEC;
+	batch(s, "a", now, "[%s]", mig_rec("a/1/1000", "a", T0, "uuid-pp",
+	    "source", "completed", "completed", "\"started_ns\":"
+	    "1795634430000000000,\"ended_ns\":1795634440000000000"));
+	batch(s, "b", now, "[%s]", mig_rec("b/1/3600", "b", T0 + 3600 * SEC,
+	    "uuid-pp", "source", "active", NULL, "\"started_ns\":"
+	    "1795638032000000000"));
+	batch(s, "a", now, "[%s]", mig_rec("a/2/3600", "a", T0 + 3600 * SEC,
+	    "uuid-pp", "destination", "active", NULL, "\"started_ns\":"
+	    "1795638030000000000"));
+	batch(s, "b", now, "[%s]", mig_rec("b/1/1000", "b", T0 + 2 * SEC,
+	    "uuid-pp", "destination", "completed", "completed",
+	    "\"started_ns\":1795634432000000000,\"ended_ns\":"
+	    "1795634442000000000"));
+	{
+		struct mig_filter f = { .vm = "uuid-pp" };
+		struct json_object *arr = migrations(s, &f);
+
+		is_int(arr ? json_object_array_length(arr) : 0, 2,
+		    "there and back: two migrations");
+		m = arr ? json_object_array_get_idx(arr, 0) : NULL;
+		ok(m != NULL && strcmp(gets(m, "src_node"), "b") == 0 &&
+		    gets(m, "dst_node") && strcmp(gets(m, "dst_node"), "a") ==
+		    0, "the later one from b to a");
+		m = arr ? json_object_array_get_idx(arr, 1) : NULL;
+		ok(m != NULL && strcmp(gets(m, "src_node"), "a") == 0 &&
+		    gets(m, "dst_node") && strcmp(gets(m, "dst_node"), "b") ==
+		    0, "the first one from a to b");
+		json_object_put(arr);
+	}
+	store_close(s);
+}
+
+static void
+test_outcomes(void)
+{
+	struct store *s;
+	struct json_object *m;
+	int64_t now = T0 + 60 * SEC;
+
+	s = store_open(dbpath("outcome.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	/* nonconv-cancel: the source is cancelled, then the load fails. */
+	batch(s, "b", now, "[%s]", mig_rec("b/1/1", "b", T0 + 45 * SEC,
+	    "uuid-cancel", "destination", "failed", "failed",
+	    "\"started_ns\":1795634430100000000,\"error\":\"load of migration "
+	    "failed: Invalid argument\",\"ended_ns\":1795634475000000000"));
+	m = mig_of(s, "uuid-cancel");
+	is_str(gets(m, "outcome"), "failed",
+	    "the destination's failure alone fails it for now");
+	json_object_put(m);
+	batch(s, "a", now, "[%s]", mig_rec("a/1/1", "a", T0 + 45 * SEC,
+	    "uuid-cancel", "source", "cancelled", "cancelled",
+	    "\"started_ns\":1795634430000000000,\"ended_ns\":"
+	    "1795634474990000000"));
+	m = mig_of(s, "uuid-cancel");
+	is_str(gets(m, "outcome"), "cancelled",
+	    "source cancelled then destination failed: cancelled");
+	is_str(gets(m, "state"), "cancelled", "state cancelled");
+	ok(gets(m, "detail") != NULL && strstr(gets(m, "detail"),
+	    "Invalid argument") != NULL,
+	    "the destination's failure is kept as detail");
+	diag("detail: %s", gets(m, "detail") ? gets(m, "detail") : "(null)");
+	ok(get(m, "error") == NULL, "a cancel is no error");
+	is_str(gets(m, "dst_node"), "b", "both nodes");
+	json_object_put(m);
+
+	/* dst-killed: the source fails with a broken pipe. */
+	batch(s, "b", now, "[%s]", mig_rec("b/2/1", "b", T0 + 100 * MS,
+	    "uuid-kill", "destination", "active", NULL,
+	    "\"started_ns\":1795634430100000000"));
+	batch(s, "a", now, "[%s]", mig_rec("a/2/1", "a", T0 + 12 * SEC,
+	    "uuid-kill", "source", "failed", "failed",
+	    "\"started_ns\":1795634430000000000,\"error\":\"Unable to write "
+	    "to socket: Broken pipe\",\"ended_ns\":1795634442000000000"));
+	m = mig_of(s, "uuid-kill");
+	is_str(gets(m, "outcome"), "failed", "destination crash: failed");
+	is_str(gets(m, "error"), "Unable to write to socket: Broken pipe",
+	    "with the source's error");
+	is_str(gets(m, "dst_node"), "b", "and the destination node");
+	ok(gets(m, "detail") != NULL, "detail says the destination never "
+	    "finished");
+	json_object_put(m);
+
+	/* The destination fails after the source completed. */
+	batch(s, "a", now, "[%s]", mig_rec("a/3/1", "a", T0 + 5 * SEC,
+	    "uuid-late", "source", "completed", "completed",
+	    "\"started_ns\":1795634430000000000"));
+	batch(s, "b", now, "[%s]", mig_rec("b/3/1", "b", T0 + 5 * SEC,
+	    "uuid-late", "destination", "failed", "failed",
+	    "\"started_ns\":1795634430100000000,\"error\":\"boom\""));
+	m = mig_of(s, "uuid-late");
+	is_str(gets(m, "outcome"), "failed",
+	    "a destination failure after the source completed fails it");
+	json_object_put(m);
+
+	{
+		struct mig_filter f = { .failed = 1 };
+		struct json_object *arr = migrations(s, &f);
+
+		is_int(arr ? (long long)json_object_array_length(arr) : -1, 3,
+		    "filter failed: 3 migrations");
+		json_object_put(arr);
+		memset(&f, 0, sizeof(f));
+		f.node = "b";
+		f.limit = 2;
+		arr = migrations(s, &f);
+		is_int(arr ? (long long)json_object_array_length(arr) : -1, 2,
+		    "filter node with a limit of 2");
+		json_object_put(arr);
+		memset(&f, 0, sizeof(f));
+		f.active = 1;
+		arr = migrations(s, &f);
+		is_int(arr ? (long long)json_object_array_length(arr) : -1, 0,
+		    "filter active: none");
+		json_object_put(arr);
+	}
+	store_close(s);
+}
+
+/* The handshake offsets make the destination resume before the stop. */
+static void
+test_clock_refine(void)
+{
+	struct store *s;
+	struct json_object *m, *na, *nb;
+	int64_t now = T0 + 30 * SEC;
+
+	s = store_open(dbpath("clock.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	store_node_hello(s, "a", "0.1.0", now, now);
+	store_node_hello(s, "b", "0.1.0", now, now);
+	batch(s, "a", now, "[%s]", mig_rec("a/1/1", "a", T0 + 10 * SEC,
+	    "uuid-clk", "source", "completed", "completed",
+	    "\"started_ns\":1795634430000000000,\"vm_stop_ns\":"
+	    "1795634440000000000"));
+	/* b resumes 30 ms "before" a stopped: b's clock is behind. */
+	batch(s, "b", now, "[%s]", mig_rec("b/1/1", "b", T0 + 10 * SEC,
+	    "uuid-clk", "destination", "completed", "completed",
+	    "\"started_ns\":1795634430100000000,\"vm_resume_ns\":"
+	    "1795634439970000000"));
+	m = mig_of(s, "uuid-clk");
+	ok(m != NULL && getd(m, "downtime_ms") >= 0,
+	    "downtime never negative");
+	diag("downtime_ms %.3f", getd(m, "downtime_ms"));
+	json_object_put(m);
+	na = node_of(s, "a");
+	nb = node_of(s, "b");
+	is_int(geti(na, "clock_offset_ns") - geti(nb, "clock_offset_ns"),
+	    30 * MS, "the offsets now differ by the 30 ms the pair proved");
+	is_str(gets(nb, "clock_source"), "pairs", "refined by pairs");
+	json_object_put(na);
+	json_object_put(nb);
+
+	/* A node whose records come from our future: at least that ahead. */
+	batch(s, "c", now, "[%s]", mig_rec("c/1/1", "c", now + 5 * SEC,
+	    "uuid-fut", "source", "active", NULL, ""));
+	na = node_of(s, "c");
+	ok(geti(na, "clock_offset_ns") >= 5 * SEC,
+	    "records ahead of our clock raise the offset");
+	is_str(gets(na, "clock_source"), "records", "from the records");
+	json_object_put(na);
+	store_close(s);
+}
+
+static void
+test_malformed(void)
+{
+	struct store_batch_counts c;
+	struct store *s;
+	struct json_object *st, *n;
+	const char *err;
+
+	s = store_open(dbpath("bad.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	is_int(batch(s, "a", T0, "[42, \"x\", {}, {\"kind\":7},"
+	    "{\"kind\":\"migration\"},"
+	    "{\"kind\":\"migration\",\"id\":\"m\",\"t_ns\":\"soon\","
+	    "\"role\":\"source\",\"state\":\"setup\"},"
+	    "{\"kind\":\"migration\",\"id\":\"m\",\"t_ns\":1,"
+	    "\"role\":\"sideways\",\"state\":\"setup\"},"
+	    "{\"kind\":\"migration_round\",\"migration_id\":\"m\",\"t_ns\":1},"
+	    "{\"kind\":\"alert\",\"id\":\"x\",\"t_ns\":1},"
+	    "{\"kind\":\"ovs_flow\",\"id\":\"f\",\"t_ns\":1},"
+	    "%s]", mig_rec("a/1/1", "a", T0, "uuid-ok", "source", "setup",
+	    NULL, "\"vm_stop_ns\":\"later\"")), 0,
+	    "a batch with malformed records is still stored");
+	store_last_batch(s, &c);
+	is_int(c.skipped, 10, "10 malformed records skipped");
+	is_int(c.stored, 1, "the good record stored");
+	st = store_q_status(s, &err);
+	is_int(geti(get(st, "counters"), "records.skipped"), 10,
+	    "skips are counted in status");
+	is_int(geti(get(st, "counters"), "skipped.unknown_kind"), 1,
+	    "by reason");
+	is_int(geti(st, "migrations_total"), 1, "one migration");
+	json_object_put(st);
+	n = node_of(s, "a");
+	is_int(geti(n, "skipped"), 10, "and per node");
+	json_object_put(n);
+	{
+		struct json_object *notarr = json_object_new_object();
+
+		is_int(store_records(s, "a", notarr, T0), -1,
+		    "a batch that is not an array fails");
+		json_object_put(notarr);
+	}
+	store_close(s);
+}
+
+static void
+test_schema(void)
+{
+	struct store *s;
+	struct json_object *n, *m;
+	sqlite3 *db;
+	int v = -1;
+
+	/* A version 1 database with data in it. */
+	if (sqlite3_open(dbpath("old.db"), &db) != SQLITE_OK) {
+		ok(0, "sqlite3_open");
+		return;
+	}
+	is_int(store_schema_upgrade(db, dbpath("old.db"), 1), 0,
+	    "a version 1 database is made");
+	sqlite3_exec(db, "INSERT INTO nodes (name, agent_version, "
+	    "first_seen_ns, last_seen_ns, clock_offset_ns) VALUES ('old', "
+	    "'0.0.9', 1, 2, 1500);"
+	    "INSERT INTO migration_sides (node, sid, role, vm_uuid, state, "
+	    "t_ns, first_t_ns, mig_id) VALUES ('old', 'old/1/1', 'source', "
+	    "'uuid-old', 'active', 5, 5, 'old/1/1');"
+	    "INSERT INTO migrations (id, vm_uuid, src_node, src_sid, state) "
+	    "VALUES ('old/1/1', 'uuid-old', 'old', 'old/1/1', 'active');",
+	    NULL, NULL, NULL);
+	v = store_schema_version(db);
+	is_int(v, 1, "its user_version is 1");
+	sqlite3_close(db);
+
+	s = store_open(dbpath("old.db"));
+	ok(s != NULL, "store_open upgrades a version 1 database");
+	if (sqlite3_open(dbpath("old.db"), &db) == SQLITE_OK) {
+		is_int(store_schema_version(db), STORE_SCHEMA_VERSION,
+		    "to the current version");
+		sqlite3_close(db);
+	}
+	n = s ? node_of(s, "old") : NULL;
+	is_str(gets(n, "agent_version"), "0.0.9", "its nodes are kept");
+	is_str(gets(n, "clock_source"), "handshake",
+	    "the upgrade fills the new columns");
+	json_object_put(n);
+	m = s ? mig_of(s, "uuid-old") : NULL;
+	is_str(gets(m, "id"), "old/1/1", "its migrations are kept");
+	json_object_put(m);
+	if (s != NULL)
+		is_int(batch(s, "old", T0, "[%s]", mig_rec("old/1/1", "old",
+		    T0, "uuid-old", "source", "completed", "completed", "")), 0,
+		    "and new records go in");
+	store_close(s);
+
+	/* A database from the future is refused and left alone. */
+	if (sqlite3_open(dbpath("new.db"), &db) != SQLITE_OK) {
+		ok(0, "sqlite3_open");
+		return;
+	}
+	sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version = 99;",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(dbpath("new.db"));
+	ok(s == NULL, "a newer schema version is refused");
+	store_close(s);
+	if (sqlite3_open(dbpath("new.db"), &db) == SQLITE_OK) {
+		is_int(store_schema_version(db), 99, "and left as it was");
+		sqlite3_close(db);
+	}
+}
+
+static char *
+alert_rec(const char *id, const char *name, const char *mig, int64_t t)
+{
+	char *r;
+
+	if (asprintf(&r, "{\"kind\":\"alert\",\"id\":\"%s\",\"name\":\"%s\","
+	    "\"severity\":\"warning\",\"migration_id\":\"%s\",\"vm_uuid\":"
+	    "\"uuid-al\",\"node\":\"a\",\"t_ns\":%lld,\"message\":\"%s of %s\","
+	    "\"evidence\":{\"rounds\":[1,2,3]}}", id, name, mig, (long long)t,
+	    name, mig) == -1)
+		abort();
+	return keep(r);
+}
+
+static void
+test_alerts(void)
+{
+	struct store *s;
+	struct json_object *arr, *a;
+	const char *err;
+	int64_t id;
+	int i;
+
+	s = store_open(dbpath("alerts.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	store_set_alert_cb(s, alert_cb, NULL);
+	cb_n = 0;
+	one(s, "a", T0 + 5 * SEC, mig_rec("a/1/1", "a", T0, "uuid-al",
+	    "source", "active", NULL, ""));
+	one(s, "a", T0 + 5 * SEC, alert_rec("a/1/1!nc",
+	    "migration.not_converging", "a/1/1", T0 + 4 * SEC));
+	is_int(cb_n, 1, "the callback saw one alert");
+	is_str(cb_seen[0], "fired migration.not_converging a",
+	    "not_converging fired");
+	arr = store_q_alerts(s, 1, 0, &err);
+	is_int(arr ? (long long)json_object_array_length(arr) : -1, 1, "one firing");
+	a = arr ? json_object_array_get_idx(arr, 0) : NULL;
+	is_str(gets(a, "state"), "firing", "state firing");
+	is_str(gets(a, "migration"), "a/1/1", "with its migration");
+	is_int(geti(a, "t_ns"), T0 + 4 * SEC, "t_ns is the agent's");
+	ok(json_object_is_type(get(a, "evidence"), json_type_object),
+	    "evidence is an object");
+	json_object_put(arr);
+
+	one(s, "a", T0 + 6 * SEC, alert_rec("a/1/1!nc",
+	    "migration.not_converging", "a/1/1", T0 + 4 * SEC));
+	is_int(cb_n, 1, "a resent alert fires nothing");
+
+	one(s, "a", T0 + 7 * SEC, alert_rec("a/1/1!ok", "migration.converged",
+	    "a/1/1", T0 + 7 * SEC));
+	is_int(cb_n, 2, "converged: the callback again");
+	is_str(cb_seen[1], "resolved migration.not_converging a",
+	    "converged resolves not_converging");
+	arr = store_q_alerts(s, 1, 0, &err);
+	is_int(arr ? (long long)json_object_array_length(arr) : -1, 0, "none firing");
+	json_object_put(arr);
+	arr = store_q_alerts(s, 0, 0, &err);
+	is_int(arr ? (long long)json_object_array_length(arr) : -1, 1,
+	    "converged is no alert of its own");
+	a = arr ? json_object_array_get_idx(arr, 0) : NULL;
+	is_str(gets(a, "state"), "resolved", "the alert is resolved");
+	ok(geti(a, "resolved_ns") == T0 + 7 * SEC, "resolved_ns is set");
+	json_object_put(arr);
+
+	one(s, "a", T0 + 8 * SEC, alert_rec("a/1/1!f", "migration.failed",
+	    "a/1/1", T0 + 8 * SEC));
+	arr = store_q_alerts(s, 1, 0, &err);
+	a = arr ? json_object_array_get_idx(arr, 0) : NULL;
+	id = geti(a, "id");
+	json_object_put(arr);
+	is_int(store_alert_ack(s, id, &err), 0, "ack a firing alert");
+	is_str(cb_seen[cb_n - 1], "acked migration.failed a",
+	    "the callback saw the ack");
+	a = store_alert_json(s, id);
+	is_str(gets(a, "state"), "acked", "state acked");
+	ok(geti(a, "acked_ns") > 0, "acked_ns set");
+	json_object_put(a);
+	is_int(store_alert_ack(s, id, &err), -1, "acking it twice fails");
+	ok(err != NULL && strstr(err, "no firing alert") != NULL,
+	    "with a clear error");
+	is_int(store_alert_ack(s, 99999, &err), -1, "no such alert: fails");
+	arr = store_q_alerts(s, 0, T0 + 8 * SEC, &err);
+	is_int(arr ? (long long)json_object_array_length(arr) : -1, 1,
+	    "since filters by t_ns");
+	json_object_put(arr);
+
+	/* A not_converging still firing when the migration ends resolves. */
+	one(s, "a", T0 + 9 * SEC, alert_rec("a/2/1!nc",
+	    "migration.not_converging", "a/2/1", T0 + 9 * SEC));
+	i = cb_n;
+	one(s, "a", T0 + 10 * SEC, mig_rec("a/2/1", "a", T0 + 10 * SEC,
+	    "uuid-al2", "source", "cancelled", "cancelled", ""));
+	is_int(cb_n, i + 1, "the end of a migration resolves its alert");
+	is_str(cb_seen[cb_n - 1], "resolved migration.not_converging a",
+	    "resolved");
+	store_close(s);
+}
+
+static void
+test_stale(void)
+{
+	struct store *s;
+	struct json_object *n, *st, *arr;
+	const char *err;
+
+	s = store_open(dbpath("stale.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	store_set_alert_cb(s, alert_cb, NULL);
+	cb_n = 0;
+	store_node_hello(s, "a", "0.1.0", T0, T0);
+	store_node_hello(s, "b", "0.1.0", T0, T0);
+	is_int(store_check_stale(s, T0 + 30 * SEC, 60 * SEC), 0,
+	    "check stale at 30 s");
+	is_int(cb_n, 0, "nothing stale yet");
+	st = json_tokener_parse("{\"events_per_s\":1234.5,\"discarded\":7,"
+	    "\"other\":1}");
+	is_int(store_node_stats(s, "b", st, T0 + 50 * SEC), 0, "stats of b");
+	json_object_put(st);
+	store_check_stale(s, T0 + 90 * SEC, 60 * SEC);
+	is_int(cb_n, 1, "a is stale after 90 s");
+	is_str(cb_seen[0], "fired node.stale a", "node.stale fired for a");
+	n = node_of(s, "a");
+	ok(get(n, "stale") && json_object_get_boolean(get(n, "stale")),
+	    "a is marked stale");
+	json_object_put(n);
+	n = node_of(s, "b");
+	ok(get(n, "stale") && !json_object_get_boolean(get(n, "stale")),
+	    "b is not");
+	ok(getd(n, "events_per_s") == 1234.5, "b's events/s");
+	is_int(geti(n, "discarded"), 7, "b's discarded events");
+	json_object_put(n);
+	st = store_q_status(s, &err);
+	is_int(geti(st, "nodes_stale"), 1, "status: 1 stale node");
+	is_int(geti(st, "nodes"), 2, "of 2");
+	json_object_put(st);
+	store_check_stale(s, T0 + 100 * SEC, 60 * SEC);
+	is_int(cb_n, 1, "fired once per stale period");
+
+	batch(s, "a", T0 + 110 * SEC, "[]");
+	is_int(cb_n, 2, "a batch from a...");
+	is_str(cb_seen[1], "resolved node.stale a", "...resolves node.stale");
+	n = node_of(s, "a");
+	ok(get(n, "stale") && !json_object_get_boolean(get(n, "stale")),
+	    "a is not stale any more");
+	json_object_put(n);
+	store_check_stale(s, T0 + 200 * SEC, 60 * SEC);
+	is_int(cb_n, 4, "a new stale period fires again (a and b)");
+	arr = store_q_alerts(s, 1, 0, &err);
+	is_int(arr ? (long long)json_object_array_length(arr) : -1, 2,
+	    "two node.stale firing");
+	json_object_put(arr);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	char cmd[128];
+
+	log_init("test_store", 1, 0);
+	snprintf(dir, sizeof(dir), "/tmp/strata-test-store-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	plan(142);
+	test_open_and_dedupe();
+	test_correlation();
+	test_outcomes();
+	test_clock_refine();
+	test_malformed();
+	test_schema();
+	test_alerts();
+	test_stale();
+	while (npool > 0)
+		free(pool[--npool]);
+	if (tap_n != 142)
+		diag("ran %d tests, planned 142", tap_n);
+	if (!tap_failed) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			diag("cannot remove %s", dir);
+	} else
+		diag("databases left in %s", dir);
+	return exit_status();
+}
