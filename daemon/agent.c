@@ -220,6 +220,23 @@ agent_open_output(struct agent *a)
 	return 0;
 }
 
+/* Does the live URL name this host's session (/host/HOSTNAME/)? */
+static int
+agent_url_is_local(const char *url)
+{
+	char host[256];
+	const char *p;
+	size_t len;
+
+	if (gethostname(host, sizeof(host)) == -1 ||
+	    (p = strstr(url, "/host/")) == NULL)
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	p += 6;
+	len = strcspn(p, "/");
+	return len == strlen(host) && strncmp(p, host, len) == 0;
+}
+
 static int
 agent_setup(struct agent *a)
 {
@@ -234,8 +251,8 @@ agent_setup(struct agent *a)
 	a->ctx.params = a->conf.params;
 	a->ctx.emit = agent_emit;
 	a->ctx.emit_arg = a;
-	/* Process ids in a trace from elsewhere say nothing about this host. */
-	if (live) {
+	/* Process ids from another host say nothing about this one. */
+	if (live && agent_url_is_local(a->conf.live)) {
 		if ((a->vr = vmresolve_create(NULL)) == NULL)
 			return -1;
 		a->ctx.resolve_vm = vmresolve_lookup;
@@ -264,8 +281,9 @@ agent_setup(struct agent *a)
 		return -1;
 	}
 	agent_arm(a, 0);
-	log_info("node %s, reading %s %s, records to %s", a->conf.node,
-	    live ? "live session" : "trace", input, a->out_name);
+	log_info("node %s, reading %s %s, records to %s%s", a->conf.node,
+	    live ? "live session" : "trace", input, a->out_name,
+	    a->vr != NULL ? ", VM names from /proc" : "");
 	return 0;
 }
 
