@@ -362,6 +362,7 @@ source_create(const char *input, int live, struct an_set *set)
 	src->set = set;
 	src->nan = an_set_count(set);
 	src->retry_ms = RETRY_MIN_MS;
+	src->over = SOURCE_PROGRESS;
 	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
 	    BT_FALSE, &src->ctf) != BT_PLUGIN_FIND_STATUS_OK ||
 	    bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
@@ -418,14 +419,19 @@ live_state(struct source *src, int up)
 	}
 }
 
+/* Offline, an end or an error is final: a new graph would read it again. */
 static enum source_status
-run_failed(struct source *src)
+run_over(struct source *src, enum source_status st)
 {
-	src->st.errors++;
 	source_reset(src);
-	if (src->live)
-		live_state(src, 0);
-	return SOURCE_ERROR;
+	if (st == SOURCE_ERROR)
+		src->st.errors++;
+	if (src->live) {
+		if (st == SOURCE_ERROR)
+			live_state(src, 0);
+	} else
+		src->over = st;
+	return st;
 }
 
 enum source_status
@@ -433,9 +439,11 @@ source_run(struct source *src, unsigned budget)
 {
 	bt_graph_run_once_status st;
 
+	if (src->over != SOURCE_PROGRESS)
+		return src->over;
 	src->err[0] = '\0';
 	if (src->graph == NULL && graph_build(src) == -1)
-		return run_failed(src);
+		return run_over(src, SOURCE_ERROR);
 	src->run_events = src->run_batches = 0;
 	do {
 		st = bt_graph_run_once(src->graph);
@@ -448,12 +456,11 @@ source_run(struct source *src, unsigned budget)
 			return src->run_events > 0 ? SOURCE_PROGRESS :
 			    SOURCE_AGAIN;
 		case BT_GRAPH_RUN_ONCE_STATUS_END:
-			source_reset(src);
-			return SOURCE_END;
+			return run_over(src, SOURCE_END);
 		default:
 			take_error(src, src->live ? "live session failed" :
 			    "cannot read trace");
-			return run_failed(src);
+			return run_over(src, SOURCE_ERROR);
 		}
 		if (src->live)
 			live_state(src, 1);

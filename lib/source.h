@@ -17,8 +17,9 @@
 enum source_status {
 	SOURCE_PROGRESS,	/* did work; call again soon */
 	SOURCE_AGAIN,		/* live: nothing now; wait a little, then call again */
-	SOURCE_END,		/* offline trace done, or live session gone */
-	SOURCE_ERROR,		/* see source_error(); live: source_retry_ms() */
+	SOURCE_END,		/* offline trace done (final), or live session gone */
+	SOURCE_ERROR,		/* see source_error(); offline: final;
+				   live: call again after source_retry_ms() */
 };
 
 struct source_stats {

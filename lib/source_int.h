@@ -32,6 +32,7 @@ struct source {
 	uint64_t		 run_events;	/* events seen during this run */
 	uint64_t		 run_batches;	/* message arrays during this run */
 	int			 down;		/* live: in an outage */
+	enum source_status	 over;		/* offline: END or ERROR, final */
 	unsigned		 retry_ms;
 	char			 err[512];
 	struct source_stats	 st;

@@ -142,7 +142,7 @@ main(void)
 	int64_t cut_events[NSTREAMS];
 
 	log_init("test_source", 1, 0);
-	plan(35);
+	plan(37);
 	snprintf(trace, sizeof(trace), "%s/tests/data/traces/qemu-mig",
 	    srcdir != NULL ? srcdir : ".");
 	if (mkdtemp(tmp) == NULL) {
@@ -217,6 +217,8 @@ main(void)
 	    "trace: %llu of %llu events dispatched to analyzers",
 	    (unsigned long long)st->dispatched,
 	    (unsigned long long)st->events);
+	is_int(source_run(src, 4096), SOURCE_END, "trace: END is final");
+	is_int(st->events, TRACE_EVENTS, "trace: nothing read twice");
 	an_set_finish(set);
 	ok(nmigration > 0, "trace: the migration analyzer emitted %u "
 	    "migration record(s), %u records in all", nmigration, nrecords);
