@@ -24,3 +24,9 @@ tests_unit_test_ctl_follow_SOURCES = tests/unit/test_ctl_follow.c $(ctl_test_sou
 tests_unit_test_ctl_follow_CPPFLAGS = $(ctl_test_cppflags)
 tests_unit_test_ctl_follow_CFLAGS = $(ctl_test_cflags)
 tests_unit_test_ctl_follow_LDADD = $(ctl_test_ldadd)
+
+bin_PROGRAMS += clients/stratactl
+clients_stratactl_SOURCES = clients/stratactl.c clients/ctl_fmt.c \
+	clients/ctl_fmt.h
+clients_stratactl_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
+clients_stratactl_LDADD = $(JSON_C_LIBS) -lm
