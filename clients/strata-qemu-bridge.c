@@ -355,6 +355,37 @@ feed_buffer(struct bridge *br, char *buf, size_t *len)
 	*len = left;
 }
 
+/*
+ * Opens the log; when following, waits for QEMU to create it.  Learns the
+ * QEMU pid before the first line (often a warning printed before any
+ * trace line): from the first trace line already in the file, else from
+ * the local process that has the file open.
+ */
+static int
+open_log(struct bridge *br)
+{
+	int64_t pid;
+	int fd, waited = 0;
+
+	while ((fd = open(br->path, O_RDONLY)) == -1) {
+		if (!br->follow || errno != ENOENT || quit) {
+			log_warn("%s", br->path);
+			return -1;
+		}
+		if (!waited++)
+			log_info("%s: waiting for the file to appear", br->path);
+		sleep_ms(FOLLOW_POLL_MS);
+	}
+	if (br->qp.pid < 0) {
+		if ((pid = prescan_pid(br->path)) < 0)
+			pid = pid_with_file_open(br->path);
+		if (pid > 0)
+			qemu_log_parser_set_pid(&br->qp, pid);
+		log_debug("QEMU pid %" PRId64, pid);
+	}
+	return fd;
+}
+
 static int
 run(struct bridge *br)
 {
@@ -367,10 +398,9 @@ run(struct bridge *br)
 
 	if (strcmp(br->path, "-") == 0)
 		fd = STDIN_FILENO;
-	else if ((fd = open(br->path, O_RDONLY)) == -1) {
-		log_warn("%s", br->path);
-		return -1;
-	}
+	else if ((fd = open_log(br)) == -1)
+		return quit ? 0 : -1;
+	maybe_identity(br, 0);
 	for (;;) {
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 131072;
@@ -428,10 +458,20 @@ run(struct bridge *br)
 		if (quit)
 			break;
 	}
-	/* A last line without its newline. */
-	if (len > 0 && !(quit && !br->follow)) {
+	/*
+	 * A last line without its newline: the end of a finished file is
+	 * parsed; when following, QEMU is still writing it, so it is dropped
+	 * (counted as skipped) rather than parsed half-written.
+	 */
+	if (len > 0 && !br->follow && !quit) {
 		buf[len] = '\0';
 		feed_line(br, buf);
+	} else if (len > 0 && br->follow) {
+		br->lineno++;
+		br->qp.n_lines++;
+		br->qp.n_skipped++;
+		log_warnx("%s:%" PRIu64 ": skipped: unterminated last line "
+		    "(%zu bytes)", br->path, br->lineno, len);
 	}
 	rv = 0;
  done:
@@ -510,21 +550,14 @@ main(int argc, char *argv[])
 	if (qemu_log_parser_init(&br.qp) == -1)
 		fatal("qemu_log_parser_init");
 
-	/* Know the QEMU pid before the first line (often a warning). */
-	if (pid < 0 && strcmp(br.path, "-") != 0)
-		pid = prescan_pid(br.path);
-	if (pid < 0 && strcmp(br.path, "-") != 0)
-		pid = pid_with_file_open(br.path);
 	if (pid > 0)
 		qemu_log_parser_set_pid(&br.qp, pid);
-	log_debug("QEMU pid %" PRId64, pid);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;		/* no SA_RESTART: wake reads */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	maybe_identity(&br, 0);
 	rv = run(&br);
 	if (linger_ms > 0 && !quit)
 		sleep_ms(linger_ms);

@@ -36,7 +36,7 @@ static const struct qlog_fmt qlog_fmts[] = {
 	{ "migrate_fd_error", "const char *error_desc", "error=%s" },
 	{ "migrate_error", "const char *error_desc", "error=%s" },	/* 9.1+ */
 	{ "migrate_fd_cancel", "void", "" },
-	{ "migration_cancel", "void", "" },			/* 9.2+ */
+	{ "migration_cancel", "void", "" },			/* 10.0+ */
 	{ "migrate_pending",
 	  "uint64_t size, uint64_t max, uint64_t pre, uint64_t compat, "
 	  "uint64_t post",
@@ -57,7 +57,7 @@ static const struct qlog_fmt qlog_fmts[] = {
 	  "uint64_t tranferred, uint64_t time_spent, uint64_t bandwidth, "
 	  "uint64_t size",
 	  "transferred %" PRIu64 " time_spent %" PRIu64 " bandwidth %" PRIu64
-	  " max_size %" PRId64 },				/* <= 8.1 */
+	  " max_size %" PRId64 },	/* <= 7.2; 8.x spells it transferred */
 	{ "migrate_transferred",
 	  "uint64_t transferred, uint64_t time_spent, uint64_t bandwidth, "
 	  "uint64_t avail_bw, uint64_t size",
@@ -82,7 +82,7 @@ static const struct qlog_fmt qlog_fmts[] = {
 	{ "migration_throttle", "void", "" },
 	{ "ram_load_complete", "int ret, uint64_t seq_iter",
 	  "exit_code %d seq iteration %" PRIu64 },
-	/* cpu-throttle.c (migration/ in 9.x, system/ later) */
+	/* cpu-throttle.c (system/ or migration/, QEMU 9.x+) */
 	{ "cpu_throttle_set", "int new_throttle_pct",
 	  "set guest CPU throttled by %d%%" },
 	/* softmmu/runstate.c (system/ in 8.1+) */
