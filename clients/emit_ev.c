@@ -42,7 +42,7 @@ fld(const struct ev *e, const char *name)
 }
 
 static uint64_t
-U(const struct ev *e, const char *name, uint64_t *missing)
+arg_u(const struct ev *e, const char *name, uint64_t *missing)
 {
 	const struct ev_field *f = fld(e, name);
 
@@ -59,7 +59,7 @@ U(const struct ev *e, const char *name, uint64_t *missing)
 }
 
 static int
-I(const struct ev *e, const char *name, uint64_t *missing)
+arg_i(const struct ev *e, const char *name, uint64_t *missing)
 {
 	const struct ev_field *f = fld(e, name);
 
@@ -76,7 +76,7 @@ I(const struct ev *e, const char *name, uint64_t *missing)
 }
 
 static const char *
-S(const struct ev *e, const char *name, uint64_t *missing)
+arg_s(const struct ev *e, const char *name, uint64_t *missing)
 {
 	const struct ev_field *f = fld(e, name);
 
@@ -110,112 +110,112 @@ FIRE0(qemu, migration_throttle)
 static void
 fire_qemu_migrate_set_state(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migrate_set_state, S(e, "new_state", m));
+	tracepoint(qemu, migrate_set_state, arg_s(e, "new_state", m));
 }
 
 static void
 fire_qemu_migrate_fd_error(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migrate_fd_error, S(e, "error_desc", m));
+	tracepoint(qemu, migrate_fd_error, arg_s(e, "error_desc", m));
 }
 
 static void
 fire_qemu_migrate_error(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migrate_error, S(e, "error_desc", m));
+	tracepoint(qemu, migrate_error, arg_s(e, "error_desc", m));
 }
 
 static void
 fire_qemu_migrate_pending(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migrate_pending, U(e, "size", m), U(e, "max", m),
-	    U(e, "pre", m), U(e, "compat", m), U(e, "post", m));
+	tracepoint(qemu, migrate_pending, arg_u(e, "size", m), arg_u(e, "max", m),
+	    arg_u(e, "pre", m), arg_u(e, "compat", m), arg_u(e, "post", m));
 }
 
 static void
 fire_qemu_migrate_pending_exact(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migrate_pending_exact, U(e, "size", m),
-	    U(e, "pre", m), U(e, "post", m));
+	tracepoint(qemu, migrate_pending_exact, arg_u(e, "size", m),
+	    arg_u(e, "pre", m), arg_u(e, "post", m));
 }
 
 static void
 fire_qemu_migrate_pending_estimate(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migrate_pending_estimate, U(e, "size", m),
-	    U(e, "pre", m), U(e, "post", m));
+	tracepoint(qemu, migrate_pending_estimate, arg_u(e, "size", m),
+	    arg_u(e, "pre", m), arg_u(e, "post", m));
 }
 
 static void
 fire_qemu_migration_completion_vm_stop(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migration_completion_vm_stop, I(e, "ret", m));
+	tracepoint(qemu, migration_completion_vm_stop, arg_i(e, "ret", m));
 }
 
 static void
 fire_qemu_migration_thread_low_pending(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migration_thread_low_pending, U(e, "pending", m));
+	tracepoint(qemu, migration_thread_low_pending, arg_u(e, "pending", m));
 }
 
 static void
 fire_qemu_migrate_transferred(const struct ev *e, uint64_t *m)
 {
 #ifdef STRATA_QEMU_72
-	tracepoint(qemu, migrate_transferred, U(e, XFER_NAME, m),
-	    U(e, "time_spent", m), U(e, "bandwidth", m), U(e, "size", m));
+	tracepoint(qemu, migrate_transferred, arg_u(e, XFER_NAME, m),
+	    arg_u(e, "time_spent", m), arg_u(e, "bandwidth", m), arg_u(e, "size", m));
 #else
-	tracepoint(qemu, migrate_transferred, U(e, XFER_NAME, m),
-	    U(e, "time_spent", m), U(e, "bandwidth", m), U(e, "avail_bw", m),
-	    U(e, "size", m));
+	tracepoint(qemu, migrate_transferred, arg_u(e, XFER_NAME, m),
+	    arg_u(e, "time_spent", m), arg_u(e, "bandwidth", m), arg_u(e, "avail_bw", m),
+	    arg_u(e, "size", m));
 #endif
 }
 
 static void
 fire_qemu_process_incoming_migration_co_end(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, process_incoming_migration_co_end, I(e, "ret", m),
-	    I(e, "ps", m));
+	tracepoint(qemu, process_incoming_migration_co_end, arg_i(e, "ret", m),
+	    arg_i(e, "ps", m));
 }
 
 static void
 fire_qemu_migration_bitmap_sync_end(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, migration_bitmap_sync_end, U(e, "dirty_pages", m));
+	tracepoint(qemu, migration_bitmap_sync_end, arg_u(e, "dirty_pages", m));
 }
 
 static void
 fire_qemu_ram_load_complete(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, ram_load_complete, I(e, "ret", m),
-	    U(e, "seq_iter", m));
+	tracepoint(qemu, ram_load_complete, arg_i(e, "ret", m),
+	    arg_u(e, "seq_iter", m));
 }
 
 static void
 fire_qemu_cpu_throttle_set(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, cpu_throttle_set, I(e, "new_throttle_pct", m));
+	tracepoint(qemu, cpu_throttle_set, arg_i(e, "new_throttle_pct", m));
 }
 
 static void
 fire_qemu_vm_state_notify(const struct ev *e, uint64_t *m)
 {
-	tracepoint(qemu, vm_state_notify, I(e, "running", m),
-	    I(e, "reason", m), S(e, "reason_str", m));
+	tracepoint(qemu, vm_state_notify, arg_i(e, "running", m),
+	    arg_i(e, "reason", m), arg_s(e, "reason_str", m));
 }
 
 static void
 fire_strata_vm_identity(const struct ev *e, uint64_t *m)
 {
-	tracepoint(strata, vm_identity, I(e, "qemu_pid", m),
-	    S(e, "vm_uuid", m), S(e, "vm_name", m));
+	tracepoint(strata, vm_identity, arg_i(e, "qemu_pid", m),
+	    arg_s(e, "vm_uuid", m), arg_s(e, "vm_name", m));
 }
 
 static void
 fire_strata_qemu_log(const struct ev *e, uint64_t *m)
 {
-	tracepoint(strata, qemu_log, I(e, "qemu_pid", m), S(e, "level", m),
-	    S(e, "text", m));
+	tracepoint(strata, qemu_log, arg_i(e, "qemu_pid", m), arg_s(e, "level", m),
+	    arg_s(e, "text", m));
 }
 
 #define TP(p, n, ...)	{ #p ":" #n, { __VA_ARGS__ }, fire_##p##_##n }
@@ -313,7 +313,7 @@ emit_ev_field(int idx, unsigned i, const char **name)
 }
 
 int
-emit_ev_field_type(int idx, const char *name)
+emit_ev_field_type(int idx, const char *name, const char **canon)
 {
 	const char *fname;
 	unsigned i;
@@ -325,8 +325,11 @@ emit_ev_field_type(int idx, const char *name)
 	    strcmp(emit_ev_name(idx), "qemu:migrate_transferred") == 0)
 		name = XFER_NAME;
 	for (i = 0; (t = emit_ev_field(idx, i, &fname)) != -1; i++)
-		if (strcmp(fname, name) == 0)
+		if (strcmp(fname, name) == 0) {
+			if (canon != NULL)
+				*canon = fname;
 			return t;
+		}
 	return -1;
 }
 

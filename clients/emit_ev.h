@@ -26,8 +26,12 @@ int		 emit_ev_lookup(const char *name);
 const char	*emit_ev_name(int idx);
 /* Field i of event idx: its name and type (EVF_*); -1 past the last one. */
 int		 emit_ev_field(int idx, unsigned i, const char **name);
-/* Type of a field accepted by event idx (aliases included), -1 if none. */
-int		 emit_ev_field_type(int idx, const char *name);
+/*
+ * Type of a field accepted by event idx, -1 if none; *canon (if not NULL)
+ * gets the field's name in this layout (tranferred/transferred alias).
+ */
+int		 emit_ev_field_type(int idx, const char *name,
+		    const char **canon);
 /* Fires the tracepoint of event idx with ev's fields; -1 if idx is bad. */
 int		 emit_ev_emit(struct emit_ev_stats *, int idx, const struct ev *);
 /* Looks ev->name up and fires it; -1 (counted unknown) if not emittable. */

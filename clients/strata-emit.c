@@ -177,25 +177,6 @@ parse_i64(const char *s, int64_t *v)
 	    -1 : 0;
 }
 
-/* Canonical (static) name of a field of event tp, NULL if none. */
-static const char *
-field_name(int tp, const char *key)
-{
-	const char *name;
-	unsigned i;
-
-	if (emit_ev_field_type(tp, key) == -1)
-		return NULL;
-	for (i = 0; emit_ev_field(tp, i, &name) != -1; i++)
-		if (strcmp(name, key) == 0)
-			return name;
-	/* An alias (tranferred/transferred): the one field of that type. */
-	for (i = 0; emit_ev_field(tp, i, &name) != -1; i++)
-		if (strstr(name, "ransferred") != NULL)
-			return name;
-	return NULL;
-}
-
 static int
 scn_add_event(struct scenario *s, char *line, unsigned lineno)
 {
@@ -255,7 +236,7 @@ scn_add_event(struct scenario *s, char *line, unsigned lineno)
 			    lineno, key);
 			return -1;
 		}
-		if ((fname = field_name(e->tp, key)) == NULL) {
+		if ((type = emit_ev_field_type(e->tp, key, &fname)) == -1) {
 			log_warnx("%s:%u: %s has no field \"%s\"", s->path,
 			    lineno, e->ev.name, key);
 			return -1;
@@ -265,7 +246,6 @@ scn_add_event(struct scenario *s, char *line, unsigned lineno)
 			    lineno, fname);
 			return -1;
 		}
-		type = emit_ev_field_type(e->tp, fname);
 		if (type == EVF_UINT) {
 			if (parse_u64(val, &u) == -1)
 				goto badnum;
