@@ -1,0 +1,1 @@
+# tests/ops: build fragment (owner fills it in).
