@@ -79,14 +79,40 @@ conn_send(struct ctl_conn *c, struct json_object *resp)
 
 /* Moves queued stream lines to the socket while it keeps up. */
 static void
-follow_flush(struct ctl_conn *c, int all)
+follow_flush(struct ctl_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	char *line;
 
-	while (all || evbuffer_get_length(out) < CTL_FOLLOW_WMARK) {
+	while (evbuffer_get_length(out) < CTL_FOLLOW_WMARK) {
 		if ((line = follow_q_pop(c->fq)) == NULL)
 			break;
+		evbuffer_add(out, line, strlen(line));
+		free(line);
+		/*
+		 * A burst of alerts comes from one store commit, before the
+		 * loop could write: move what fits into the socket buffer
+		 * now (non-blocking), where a reading follower drains it.
+		 */
+		if (evbuffer_get_length(out) >= CTL_FOLLOW_WMARK / 2)
+			evbuffer_write(out, bufferevent_getfd(c->bev));
+	}
+}
+
+/* Ends a stream: a skipped line for what is dropped, then the end. */
+static void
+follow_stop(struct ctl_conn *c, const char *reason)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint64_t lost;
+	char *line;
+
+	if ((lost = follow_q_drop(c->fq)) > 0 &&
+	    (line = follow_line_skipped(lost)) != NULL) {
+		evbuffer_add(out, line, strlen(line));
+		free(line);
+	}
+	if ((line = follow_line_end(reason, follow_q_skipped(c->fq))) != NULL) {
 		evbuffer_add(out, line, strlen(line));
 		free(line);
 	}
@@ -180,7 +206,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (c->fq != NULL) {
-		follow_flush(c, 0);
+		follow_flush(c);
 		return;
 	}
 	if (c->paused && evbuffer_get_length(out) < CTL_OUT_HIGH / 2) {
@@ -429,7 +455,7 @@ ctl_alert(struct ctl *ctl, struct json_object *alert)
 		if (c->fq == NULL || c->closing)
 			continue;
 		follow_q_push(c->fq, line);
-		follow_flush(c, 0);
+		follow_flush(c);
 	}
 	free(line);
 }
@@ -439,7 +465,6 @@ ctl_shutdown(struct ctl *ctl, const char *reason, void (*done)(void *),
     void *arg)
 {
 	struct ctl_conn *c, *next;
-	char *line;
 
 	ctl->stopping = 1;
 	ctl->done = done;
@@ -453,13 +478,11 @@ ctl_shutdown(struct ctl *ctl, const char *reason, void (*done)(void *),
 		next = TAILQ_NEXT(c, entry);
 		bufferevent_disable(c->bev, EV_READ);
 		if (c->fq != NULL) {
-			/* The queue is bounded: send all of it, then the end. */
-			follow_flush(c, 1);
-			line = follow_line_end(reason, follow_q_skipped(c->fq));
-			if (line != NULL)
-				evbuffer_add(bufferevent_get_output(c->bev),
-				    line, strlen(line));
-			free(line);
+			/*
+			 * What the socket has not taken yet counts as skipped,
+			 * so the end object is close behind what was sent.
+			 */
+			follow_stop(c, reason);
 		}
 		c->closing = 1;
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);

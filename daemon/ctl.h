@@ -118,6 +118,8 @@ int			 follow_q_push(struct follow_q *, const char *line);
  * lost, or NULL when nothing is queued.
  */
 char			*follow_q_pop(struct follow_q *);
+/* Drops what is queued; returns the alerts lost and not yet reported. */
+uint64_t		 follow_q_drop(struct follow_q *);
 unsigned		 follow_q_len(const struct follow_q *);
 uint64_t		 follow_q_skipped(const struct follow_q *);
 char			*follow_line_alert(struct json_object *alert);

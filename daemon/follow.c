@@ -106,6 +106,26 @@ follow_q_pop(struct follow_q *q)
 	return (line);
 }
 
+uint64_t
+follow_q_drop(struct follow_q *q)
+{
+	struct follow_ent *e;
+	uint64_t lost = q->skipped_tail;
+
+	while (q->len > 0) {
+		e = &q->ring[q->head];
+		lost += e->skipped_before + 1;
+		q->skipped_total++;
+		free(e->line);
+		e->line = NULL;
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+	}
+	q->skipped_tail = 0;
+	q->tail_pending = 0;
+	return (lost);
+}
+
 unsigned
 follow_q_len(const struct follow_q *q)
 {

@@ -179,6 +179,14 @@ test_queue(void)
 	ok(l != NULL && strcmp(l, "b6\n") == 0, "then b6");
 	free(l);
 	is_int(follow_q_skipped(q), 7, "7 skipped in total");
+
+	/* Shutdown drops the queue: queued lines and unreported gaps. */
+	for (i = 0; i < 6; i++)
+		follow_q_push(q, "c\n");	/* 4 queued, 2 lost */
+	free(follow_q_pop(q));
+	is_int(follow_q_drop(q), 5, "drop: 3 queued + a gap of 2 are lost");
+	is_int(follow_q_skipped(q), 12, "the total counts the dropped lines");
+	ok(follow_q_pop(q) == NULL, "nothing left after the drop");
 	follow_q_free(q);
 }
 
@@ -196,6 +204,15 @@ make_alert(int i)
 }
 
 static int done_called;
+static double times[NALERTS];
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
 
 static void
 done_cb(void *arg)
@@ -319,6 +336,7 @@ test_socket(const char *path)
 		ctl_alert(ctl, a);
 		t = now_ms() - t0;
 		total += t;
+		times[i] = t;
 		if (t > worst)
 			worst = t;
 		json_object_put(a);
@@ -335,10 +353,12 @@ test_socket(const char *path)
 			fast_alerts += got;
 		}
 	}
-	diag("ctl_alert: %d alerts, worst %.3f ms, mean %.4f ms", NALERTS,
-	    worst, total / NALERTS);
-	ok(worst < 50, "ctl_alert never blocks on the slow follower "
-	    "(worst %.3f ms)", worst);
+	qsort(times, NALERTS, sizeof(times[0]), cmp_double);
+	diag("ctl_alert: %d alerts, mean %.4f ms, p99.9 %.3f ms, worst %.3f ms "
+	    "(a preempted call on a busy machine)", NALERTS, total / NALERTS,
+	    times[NALERTS - NALERTS / 1000], worst);
+	ok(times[NALERTS - NALERTS / 1000] < 5, "ctl_alert never blocks on "
+	    "the slow follower (p99.9 %.3f ms)", times[NALERTS - NALERTS / 1000]);
 	is_int(fast_alerts, NALERTS, "the fast follower got every alert");
 	is_int(fast_skip_lines, 0, "and no skipped line");
 
@@ -387,7 +407,7 @@ main(void)
 	char dir[] = "/tmp/test_ctl_XXXXXX", path[128];
 
 	signal(SIGPIPE, SIG_IGN);
-	plan(32);
+	plan(35);
 	test_queue();
 	if (mkdtemp(dir) == NULL)
 		return (1);
