@@ -67,7 +67,7 @@ on_hello(void *arg, const char *node, const char *agent_version, int64_t wall_ns
 	struct agg *agg = arg;
 	int64_t now = now_ns();
 
-	log_info("agent %s (%s) connected, clock offset %.3f s", node,
+	log_debug("agent %s (%s) said hello, clock offset %.3f s", node,
 	    agent_version, (double)(wall_ns - now) / 1e9);
 	if (store_node_hello(agg->store, node, agent_version, wall_ns, now) == -1)
 		log_warnx("store: hello of %s not stored", node);
@@ -111,7 +111,7 @@ on_stats(void *arg, const char *node, struct json_object *stats)
 static void
 on_gone(void *arg, const char *node)
 {
-	log_info("agent %s disconnected", node);
+	log_debug("agent %s gone", node);
 }
 
 /* Every alert the store commits: followers, journal/syslog, hook. */
