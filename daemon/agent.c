@@ -73,7 +73,8 @@ agent_record(struct agent *a, struct json_object *rec)
 	const char *s;
 
 	a->records++;
-	s = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
+	s = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (fputs(s, a->out) == EOF || fputc('\n', a->out) == EOF) {
 		a->write_errors++;
 		if (!a->out_failed)
@@ -111,11 +112,13 @@ agent_stats(struct agent *a)
 	const struct source_stats *st = source_stats(a->src);
 	struct json_object *an = an_set_stats(a->set);
 
-	log_info("stats: events %llu dispatched %llu discarded_events %llu "
+	log_info("stats: events %llu dispatched %llu unclaimed %llu "
+	    "discarded_events %llu "
 	    "discarded_packets %llu classes %llu rebuilds %llu records %llu "
 	    "write_errors %llu analyzers %s",
 	    (unsigned long long)st->events,
 	    (unsigned long long)st->dispatched,
+	    (unsigned long long)(st->events - st->dispatched),
 	    (unsigned long long)st->discarded_events,
 	    (unsigned long long)st->discarded_packets,
 	    (unsigned long long)st->classes,
@@ -153,6 +156,7 @@ agent_run(evutil_socket_t fd, short what, void *arg)
 	enum source_status st;
 
 	st = source_run(a->src, AGENT_BUDGET);
+	an_set_flush(a->set);
 	agent_flush(a);
 	switch (st) {
 	case SOURCE_PROGRESS:

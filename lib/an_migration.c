@@ -38,7 +38,6 @@ enum mig_code {
 	C_INCOMING_END,
 	C_IDENTITY,		/* strata:vm_identity */
 	C_QEMU_LOG,		/* strata:qemu_log */
-	C_UNKNOWN,		/* any other qemu:* event: counted */
 };
 
 static const struct {
@@ -82,8 +81,7 @@ mig_classify(const char *name)
 	for (i = 0; i < sizeof(mig_events) / sizeof(mig_events[0]); i++)
 		if (strcmp(mig_events[i].name, name) == 0)
 			return mig_events[i].code;
-	if (strncmp(name, "qemu:", 5) == 0)
-		return C_UNKNOWN;
+	/* Other qemu:* events cost nothing: the source counts them unclaimed. */
 	return AN_CODE_NONE;
 }
 
@@ -94,10 +92,22 @@ mig_emit(struct mig_an *an, struct json_object *rec)
 		an->ctx.emit(an->ctx.emit_arg, rec);
 }
 
+/* The migration record is due; it leaves at the end of the batch. */
 static void
 mig_emit_state(struct mig_an *an, struct migration *m, uint64_t t_ns)
 {
-	mig_emit(an, mig_record(an, m, t_ns));
+	(void)an;
+	m->dirty = 1;
+	m->dirty_t_ns = t_ns;
+}
+
+static void
+mig_flush_one(struct mig_an *an, struct migration *m)
+{
+	if (m == NULL || !m->dirty)
+		return;
+	m->dirty = 0;
+	mig_emit(an, mig_record(an, m, m->dirty_t_ns));
 }
 
 static void
@@ -180,6 +190,7 @@ mig_start(struct mig_an *an, struct mig_proc *p, uint64_t t_ns)
 {
 	struct migration *m;
 
+	mig_flush_one(an, p->cur);
 	mig_free(p->cur);
 	p->cur = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
@@ -271,15 +282,22 @@ mig_round_close(struct mig_an *an, struct migration *m, uint64_t t_ns,
 	m->last_reported = reported;
 
 	if (m->nrounds == MIG_MAX_ROUNDS) {
-		m->rounds_dropped++;
-		memmove(m->rounds, m->rounds + 1,
-		    (MIG_MAX_ROUNDS - 1) * sizeof(*m->rounds));
-		m->nrounds--;
+		/* Forget the oldest quarter at once: amortised O(1) per round. */
+		m->rounds_dropped += MIG_MAX_ROUNDS / 4;
+		m->nrounds -= MIG_MAX_ROUNDS / 4;
+		memmove(m->rounds, m->rounds + MIG_MAX_ROUNDS / 4,
+		    m->nrounds * sizeof(*m->rounds));
 	}
-	if (m->rounds == NULL &&
-	    (m->rounds = calloc(MIG_MAX_ROUNDS, sizeof(*m->rounds))) == NULL) {
-		log_warn("%s: calloc", __func__);
-		return;
+	if (m->nrounds == m->rounds_cap) {
+		unsigned cap = m->rounds_cap ? m->rounds_cap * 2 : 16;
+		struct mig_round *nr;
+
+		if ((nr = reallocarray(m->rounds, cap, sizeof(*nr))) == NULL) {
+			log_warn("%s: reallocarray", __func__);
+			return;
+		}
+		m->rounds = nr;
+		m->rounds_cap = cap;
 	}
 	r = &m->rounds[m->nrounds++];
 	memset(r, 0, sizeof(*r));
@@ -414,6 +432,11 @@ mig_on_state(struct mig_an *an, struct mig_proc *p, const struct ev *ev)
 	}
 	snprintf(m->state, sizeof(m->state), "%s", st);
 	m->last_ns = ev->t_ns;
+	if (m->nstates < MIG_MAX_STATES) {
+		snprintf(m->states[m->nstates].state,
+		    sizeof(m->states[m->nstates].state), "%s", st);
+		m->states[m->nstates++].t_ns = ev->t_ns;
+	}
 
 	if (strcmp(st, "completed") == 0)
 		mig_end(an, m, OUT_COMPLETED, ev->t_ns);
@@ -547,10 +570,6 @@ mig_event(void *self, const struct ev *ev)
 	const char *s;
 
 	an->events++;
-	if (ev->code == C_UNKNOWN) {
-		an->unknown++;
-		return;
-	}
 	if ((p = mig_proc_get(an, ev->vpid)) == NULL)
 		return;
 	switch (ev->code) {
@@ -685,6 +704,18 @@ mig_create(const struct an_ctx *ctx)
 	return an;
 }
 
+static void
+mig_flush(void *self)
+{
+	struct mig_an *an = self;
+	struct mig_proc *p;
+	unsigned i;
+
+	for (i = 0; i < 256; i++)
+		for (p = an->procs[i]; p != NULL; p = p->next)
+			mig_flush_one(an, p->cur);
+}
+
 /* End of input: every migration still open is reported as it stands. */
 static void
 mig_finish(void *self)
@@ -704,6 +735,7 @@ mig_finish(void *self)
 			else if (m->outcome == OUT_NONE)
 				mig_emit_state(an, m, m->last_ns);
 		}
+	mig_flush(an);
 }
 
 static void
@@ -712,8 +744,6 @@ mig_stats(void *self, struct json_object *obj)
 	struct mig_an *an = self;
 
 	json_object_object_add(obj, "events", json_object_new_int64((int64_t)an->events));
-	json_object_object_add(obj, "unknown_qemu_events",
-	    json_object_new_int64((int64_t)an->unknown));
 	json_object_object_add(obj, "ignored", json_object_new_int64((int64_t)an->ignored));
 	json_object_object_add(obj, "bad", json_object_new_int64((int64_t)an->bad));
 	json_object_object_add(obj, "migrations",
@@ -742,6 +772,7 @@ const struct analyzer_class an_migration_class = {
 	.classify = mig_classify,
 	.create = mig_create,
 	.event = mig_event,
+	.flush = mig_flush,
 	.finish = mig_finish,
 	.stats = mig_stats,
 	.destroy = mig_destroy,

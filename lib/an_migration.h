@@ -10,8 +10,9 @@
 
 #include "analyzer.h"
 
-#define MIG_MAX_ROUNDS		4096	/* rounds kept per migration */
+#define MIG_MAX_ROUNDS		4096	/* rounds kept per migration (the latest) */
 #define MIG_MAX_STAGES		8
+#define MIG_MAX_STATES		32	/* QEMU state changes kept per migration */
 #define MIG_ERROR_GRACE_NS	(2ULL * 1000000000ULL)	/* late error lines */
 
 enum mig_role { ROLE_UNKNOWN, ROLE_SOURCE, ROLE_DESTINATION };
@@ -77,10 +78,18 @@ struct migration {
 
 	struct mig_stage stages[MIG_MAX_STAGES];
 	unsigned	 nstages;
+	struct {
+		char		state[24];
+		uint64_t	t_ns;
+	}		 states[MIG_MAX_STATES];	/* every state as it came */
+	unsigned	 nstates;
+	int		 dirty;		/* a migration record is due */
+	uint64_t	 dirty_t_ns;	/* its time */
 
 	/* Rounds, from migration_bitmap_sync_end. */
 	struct mig_round *rounds;
 	unsigned	 nrounds;
+	unsigned	 rounds_cap;		/* allocated, up to MIG_MAX_ROUNDS */
 	unsigned	 rounds_dropped;	/* beyond MIG_MAX_ROUNDS */
 	unsigned	 nsyncs;
 	uint64_t	 sync_t_ns;		/* last sync */
@@ -123,7 +132,6 @@ struct mig_an {
 	struct an_ctx	 ctx;
 	struct mig_proc	*procs[256];
 	uint64_t	 events;
-	uint64_t	 unknown;	/* qemu:* events we do not model */
 	uint64_t	 ignored;	/* modelled events outside any migration */
 	uint64_t	 bad;		/* events missing a required field */
 	uint64_t	 migrations;

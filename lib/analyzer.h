@@ -34,7 +34,7 @@ struct vm_ident {
 struct an_ctx {
 	const char		*node;		/* this node's name */
 	struct an_params	 params;
-	/* Takes ownership of rec. */
+	/* Required.  Takes ownership of rec. */
 	void			(*emit)(void *arg, struct json_object *rec);
 	void			*emit_arg;
 	/* Fills *out for a local process; returns -1 when unknown.  May be NULL. */
@@ -48,6 +48,11 @@ struct analyzer_class {
 	int		(*classify)(const char *event_name);
 	void		*(*create)(const struct an_ctx *);
 	void		(*event)(void *self, const struct ev *);
+	/*
+	 * After each batch of events: emit the records deferred during it
+	 * (a migration changing state several times in a batch is sent once).
+	 */
+	void		(*flush)(void *self);
 	/* End of input (offline trace or shutdown): emit what is pending. */
 	void		(*finish)(void *self);
 	/* Counters for the agent's stats line; adds members to obj. */
@@ -70,6 +75,7 @@ unsigned	 an_set_count(const struct an_set *);
 unsigned	 an_set_classify(const struct an_set *, const char *name, int *codes);
 /* Hands ev to every analyzer whose code is >= 0; ev->code is set per analyzer. */
 void		 an_set_event(struct an_set *, struct ev *ev, const int *codes);
+void		 an_set_flush(struct an_set *);
 void		 an_set_finish(struct an_set *);
 struct json_object *an_set_stats(struct an_set *);
 

@@ -98,6 +98,16 @@ an_set_event(struct an_set *set, struct ev *ev, const int *codes)
 }
 
 void
+an_set_flush(struct an_set *set)
+{
+	unsigned i;
+
+	for (i = 0; i < set->n; i++)
+		if (analyzer_table[i]->flush != NULL)
+			analyzer_table[i]->flush(set->self[i]);
+}
+
+void
 an_set_finish(struct an_set *set)
 {
 	unsigned i;

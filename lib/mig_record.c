@@ -128,6 +128,23 @@ mig_common(const struct mig_an *an, const struct migration *m,
 	J_ADD(o, "vm_name", p->ident_known ? j_str(p->ident.name) : NULL);
 }
 
+/* A round as the migration record carries it: what a curve needs. */
+static struct json_object *
+mig_round_brief(const struct mig_round *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	J_ADD(o, "n", json_object_new_int((int)r->n));
+	J_ADD(o, "t_ns", j_u64(r->t_end_ns));
+	J_ADD(o, "dirty_pages", j_u64(r->dirty_pages));
+	J_ADD(o, "duration_ms", j_span_ms(r->t_start_ns, r->t_end_ns));
+	J_ADD(o, "pending_bytes", j_u64(r->pending_bytes));
+	J_ADD(o, "predicted_downtime_ms", j_ms(r->predicted_downtime_ms));
+	J_ADD(o, "verdict", j_str(mig_verdict_str(r->verdict)));
+	return o;
+}
+
+/* A round in full, as migration_round records and alert evidence carry it. */
 static struct json_object *
 mig_round_obj(const struct mig_an *an, const struct mig_round *r)
 {
@@ -213,8 +230,18 @@ mig_record(const struct mig_an *an, const struct migration *m, uint64_t t_ns)
 	J_ADD(o, "stages", a);
 
 	a = json_object_new_array();
+	for (i = 0; i < m->nstates; i++) {
+		struct json_object *so = json_object_new_object();
+
+		J_ADD(so, "state", json_object_new_string(m->states[i].state));
+		J_ADD(so, "t_ns", j_u64(m->states[i].t_ns));
+		json_object_array_add(a, so);
+	}
+	J_ADD(o, "states", a);
+
+	a = json_object_new_array();
 	for (i = 0; i < m->nrounds; i++)
-		json_object_array_add(a, mig_round_obj(an, &m->rounds[i]));
+		json_object_array_add(a, mig_round_brief(&m->rounds[i]));
 	J_ADD(o, "rounds", a);
 	J_ADD(o, "rounds_dropped", json_object_new_int((int)m->rounds_dropped));
 	return o;
