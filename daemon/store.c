@@ -27,7 +27,8 @@
 	"node, sid, role, vm_uuid, vm_name, vpid, state, outcome, error, "\
 	"verdict, downtime_ms, total_ms, started_ns, ended_ns, vm_stop_ns, "\
 	"vm_resume_ns, predicted_downtime_ms, throttle_pct, t_ns, "	\
-	"first_t_ns, updated_ns, raw, mig_id, peer_node, peer_sid"
+	"first_t_ns, updated_ns, raw, mig_id, peer_node, peer_sid, "	\
+	"id AS side_key"
 
 #define ALERT_COLS							\
 	"a.id AS id, a.name AS name, a.state AS state, "		\
@@ -109,6 +110,13 @@ static const char *const store_sql[ST__COUNT] = {
 	    "SELECT node, sid, coalesce(started_ns, first_t_ns), ended_ns, "
 	    "peer_node, peer_sid FROM migration_sides "
 	    "WHERE vm_uuid = ?1 AND role = ?2 AND node != ?3",
+	[ST_SIDE_ID] =
+	    "SELECT id, nrounds FROM migration_sides "
+	    "WHERE node = ?1 AND sid = ?2",
+	[ST_SIDE_STUB] =
+	    "INSERT INTO migration_sides (node, sid, role, t_ns, first_t_ns) "
+	    "VALUES (?1, ?2, '', 0, 9223372036854775807) "
+	    "ON CONFLICT (node, sid) DO NOTHING",
 	[ST_SIDE_SET_PEER] =
 	    "UPDATE migration_sides SET peer_node = ?3, peer_sid = ?4 "
 	    "WHERE node = ?1 AND sid = ?2",
@@ -120,10 +128,17 @@ static const char *const store_sql[ST__COUNT] = {
 	    "ORDER BY role DESC",
 	[ST_SIDE_BY_SID] =
 	    "SELECT node, mig_id FROM migration_sides "
-	    "WHERE sid = ?1 OR (node = ?2 AND sid = ?3) LIMIT 2",
-	[ST_SIDE_ROUNDS_INFO] =
-	    "SELECT count(*), coalesce(max(n), 0) FROM rounds "
-	    "WHERE node = ?1 AND sid = ?2",
+	    "WHERE role != '' AND (sid = ?1 OR (node = ?2 AND sid = ?3)) "
+	    "LIMIT 2",
+	[ST_SIDE_ROUNDS_COUNT] = "SELECT count(*) FROM rounds WHERE side = ?1",
+	[ST_SIDE_ROUNDS_MAX] =
+	    "SELECT coalesce(max(n), 0) FROM rounds WHERE side = ?1",
+	[ST_SIDE_NROUNDS] = "SELECT nrounds FROM migration_sides WHERE id = ?1",
+	[ST_SIDE_SET_NROUNDS] =
+	    "UPDATE migration_sides SET nrounds = ?2 WHERE id = ?1",
+	[ST_SIDE_ADD_NROUNDS] =
+	    "UPDATE migration_sides SET nrounds = nrounds + ?2 "
+	    "WHERE id = ?1 AND nrounds IS NOT NULL",
 	[ST_MIG_UPSERT] =
 	    "INSERT OR REPLACE INTO migrations (id, vm_uuid, vm_name, "
 	    "src_node, src_sid, dst_node, dst_sid, state, outcome, verdict, "
@@ -144,37 +159,36 @@ static const char *const store_sql[ST__COUNT] = {
 	    "name = coalesce(excluded.name, name), "
 	    "last_node = coalesce(excluded.last_node, last_node), "
 	    "last_seen_ns = max(coalesce(last_seen_ns, 0), excluded.last_seen_ns)",
-	[ST_ROUND_UPSERT] =
-	    "INSERT INTO rounds (node, sid, n, t_ns, start_ns, dirty_pages, "
-	    "duration_ms, dirty_rate_bps, pending_bytes, bandwidth_bps, bytes, "
-	    "predicted_downtime_ms, throttle_pct, verdict) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-	    "ON CONFLICT (node, sid, n) DO UPDATE SET "
-	    "t_ns = coalesce(excluded.t_ns, t_ns), "
-	    "start_ns = coalesce(excluded.start_ns, start_ns), "
-	    "dirty_pages = coalesce(excluded.dirty_pages, dirty_pages), "
-	    "duration_ms = coalesce(excluded.duration_ms, duration_ms), "
-	    "dirty_rate_bps = coalesce(excluded.dirty_rate_bps, dirty_rate_bps), "
-	    "pending_bytes = coalesce(excluded.pending_bytes, pending_bytes), "
-	    "bandwidth_bps = coalesce(excluded.bandwidth_bps, bandwidth_bps), "
-	    "bytes = coalesce(excluded.bytes, bytes), "
-	    "predicted_downtime_ms = coalesce(excluded.predicted_downtime_ms, "
-	    "predicted_downtime_ms), "
-	    "throttle_pct = coalesce(excluded.throttle_pct, throttle_pct), "
-	    "verdict = coalesce(excluded.verdict, verdict) WHERE "
-	    "(excluded.t_ns IS NOT NULL AND excluded.t_ns IS NOT rounds.t_ns) OR "
-	    "(excluded.dirty_pages IS NOT NULL AND "
-	    "excluded.dirty_pages IS NOT rounds.dirty_pages) OR "
-	    "(excluded.pending_bytes IS NOT NULL AND "
-	    "excluded.pending_bytes IS NOT rounds.pending_bytes) OR "
-	    "(excluded.bytes IS NOT NULL AND excluded.bytes IS NOT rounds.bytes) OR "
-	    "(excluded.verdict IS NOT NULL AND "
-	    "excluded.verdict IS NOT rounds.verdict)",
+	[ST_ROUND_INSERT] =
+	    "INSERT OR IGNORE INTO rounds (side, n, t_ns, start_ns, "
+	    "dirty_pages, duration_ms, dirty_rate_bps, pending_bytes, "
+	    "bandwidth_bps, bytes, predicted_downtime_ms, throttle_pct, "
+	    "verdict) VALUES (?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14)",
+	/* What a round record adds to the stored one; nothing if the same. */
+	[ST_ROUND_UPDATE] =
+	    "UPDATE rounds SET t_ns = coalesce(?4, t_ns), "
+	    "start_ns = coalesce(?5, start_ns), "
+	    "dirty_pages = coalesce(?6, dirty_pages), "
+	    "duration_ms = coalesce(?7, duration_ms), "
+	    "dirty_rate_bps = coalesce(?8, dirty_rate_bps), "
+	    "pending_bytes = coalesce(?9, pending_bytes), "
+	    "bandwidth_bps = coalesce(?10, bandwidth_bps), "
+	    "bytes = coalesce(?11, bytes), "
+	    "predicted_downtime_ms = coalesce(?12, predicted_downtime_ms), "
+	    "throttle_pct = coalesce(?13, throttle_pct), "
+	    "verdict = coalesce(?14, verdict) "
+	    "WHERE side = ?1 AND n = ?3 AND ("
+	    "(?4 IS NOT NULL AND ?4 IS NOT t_ns) OR "
+	    "(?6 IS NOT NULL AND ?6 IS NOT dirty_pages) OR "
+	    "(?9 IS NOT NULL AND ?9 IS NOT pending_bytes) OR "
+	    "(?11 IS NOT NULL AND ?11 IS NOT bytes) OR "
+	    "(?14 IS NOT NULL AND ?14 IS NOT verdict))",
 	[ST_ROUNDS_OF_SIDE] =
 	    "SELECT n, t_ns, start_ns, dirty_pages, duration_ms, "
 	    "dirty_rate_bps, pending_bytes, bandwidth_bps, bytes, "
 	    "predicted_downtime_ms, throttle_pct, verdict FROM rounds "
-	    "WHERE node = ?1 AND sid = ?2 ORDER BY n",
+	    "WHERE side = ?1 ORDER BY n",
 	[ST_ALERT_INSERT] =
 	    "INSERT INTO alerts (node, src_id, name, state, severity, vm_uuid, "
 	    "migration_id, t_ns, fired_ns, message, evidence) VALUES (?1, ?2, "
@@ -185,7 +199,7 @@ static const char *const store_sql[ST__COUNT] = {
 	    "migration_id IS ?3 AND state IN ('firing', 'acked')",
 	[ST_ALERT_UPDATE] =
 	    "UPDATE alerts SET t_ns = ?2, message = ?3, evidence = ?4 "
-	    "WHERE id = ?1",
+	    "WHERE id = ?1 AND t_ns < ?2",
 	[ST_ALERT_RESOLVE] =
 	    "UPDATE alerts SET state = 'resolved', resolved_ns = ?2, "
 	    "resolution = ?3 WHERE id = ?1 AND state IN ('firing', 'acked')",
@@ -527,16 +541,62 @@ counter_add(struct store *s, const char *name, int64_t v)
 	return store_done(s, st, "counter");
 }
 
+/*
+ * The members of a record the store reads, found in one pass over the
+ * record (a hash lookup per member read costs more at 100k records/s).
+ */
+enum rf {
+	RF_BANDWIDTH_BPS, RF_BYTES, RF_DIRTY_PAGES, RF_DIRTY_RATE_BPS,
+	RF_DOWNTIME_MS, RF_DURATION_MS, RF_ENDED_NS, RF_ERROR, RF_EVIDENCE,
+	RF_ID, RF_KIND, RF_MESSAGE, RF_MIGRATION_ID, RF_N, RF_NAME,
+	RF_OUTCOME, RF_PENDING_BYTES, RF_PREDICTED_DOWNTIME_MS, RF_ROLE,
+	RF_ROUNDS, RF_SEVERITY, RF_START_NS, RF_STARTED_NS, RF_STATE,
+	RF_T_NS, RF_THROTTLE_PCT, RF_TOTAL_MS, RF_VERDICT, RF_VM_NAME,
+	RF_VM_RESUME_NS, RF_VM_STOP_NS, RF_VM_UUID, RF_VPID,
+	RF__COUNT
+};
+
+static const char *const rf_names[RF__COUNT] = {
+	"bandwidth_bps", "bytes", "dirty_pages", "dirty_rate_bps",
+	"downtime_ms", "duration_ms", "ended_ns", "error", "evidence",
+	"id", "kind", "message", "migration_id", "n", "name",
+	"outcome", "pending_bytes", "predicted_downtime_ms", "role",
+	"rounds", "severity", "start_ns", "started_ns", "state",
+	"t_ns", "throttle_pct", "total_ms", "verdict", "vm_name",
+	"vm_resume_ns", "vm_stop_ns", "vm_uuid", "vpid",
+};
+
+struct rec {
+	struct json_object	*v[RF__COUNT];	/* NULL: absent or null */
+};
+
+static void
+rec_scan(struct json_object *o, struct rec *r)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	json_object_object_foreach(o, key, val) {
+		for (i = 0; i < RF__COUNT; i++) {
+			if (rf_names[i][0] == key[0] &&
+			    strcmp(rf_names[i], key) == 0) {
+				r->v[i] = val;
+				break;
+			}
+		}
+	}
+}
+
 /* Record fields: a value of the wrong type is "bad", null is "absent". */
 enum fld { FLD_ABSENT, FLD_OK, FLD_BAD };
 
 static enum fld
-get_str(struct json_object *o, const char *key, const char **v)
+get_str(const struct rec *r, enum rf f, const char **v)
 {
-	struct json_object *x;
+	struct json_object *x = r->v[f];
 
 	*v = NULL;
-	if (!json_object_object_get_ex(o, key, &x) || x == NULL)
+	if (x == NULL)
 		return FLD_ABSENT;
 	if (!json_object_is_type(x, json_type_string))
 		return FLD_BAD;
@@ -549,13 +609,13 @@ get_str(struct json_object *o, const char *key, const char **v)
 }
 
 static enum fld
-get_i64(struct json_object *o, const char *key, int64_t *v)
+get_i64(const struct rec *r, enum rf f, int64_t *v)
 {
-	struct json_object *x;
+	struct json_object *x = r->v[f];
 	double d;
 
 	*v = STORE_NONE;
-	if (!json_object_object_get_ex(o, key, &x) || x == NULL)
+	if (x == NULL)
 		return FLD_ABSENT;
 	switch (json_object_get_type(x)) {
 	case json_type_int:
@@ -573,12 +633,12 @@ get_i64(struct json_object *o, const char *key, int64_t *v)
 }
 
 static enum fld
-get_dbl(struct json_object *o, const char *key, double *v)
+get_dbl(const struct rec *r, enum rf f, double *v)
 {
-	struct json_object *x;
+	struct json_object *x = r->v[f];
 
 	*v = 0.0 / 0.0;
-	if (!json_object_object_get_ex(o, key, &x) || x == NULL)
+	if (x == NULL)
 		return FLD_ABSENT;
 	switch (json_object_get_type(x)) {
 	case json_type_int:
@@ -592,27 +652,27 @@ get_dbl(struct json_object *o, const char *key, double *v)
 
 /* Optional fields of a wrong type are left out rather than fail a record. */
 static const char *
-opt_str(struct json_object *o, const char *key)
+opt_str(const struct rec *r, enum rf f)
 {
 	const char *v;
 
-	return get_str(o, key, &v) == FLD_OK ? v : NULL;
+	return get_str(r, f, &v) == FLD_OK ? v : NULL;
 }
 
 static int64_t
-opt_i64(struct json_object *o, const char *key)
+opt_i64(const struct rec *r, enum rf f)
 {
 	int64_t v;
 
-	return get_i64(o, key, &v) == FLD_OK ? v : STORE_NONE;
+	return get_i64(r, f, &v) == FLD_OK ? v : STORE_NONE;
 }
 
 static double
-opt_dbl(struct json_object *o, const char *key)
+opt_dbl(const struct rec *r, enum rf f)
 {
 	double v;
 
-	return get_dbl(o, key, &v) == FLD_OK ? v : 0.0 / 0.0;
+	return get_dbl(r, f, &v) == FLD_OK ? v : 0.0 / 0.0;
 }
 
 static int
@@ -626,35 +686,62 @@ skip(struct store *s, enum store_skip why, const char *node, size_t i,
 	return 0;
 }
 
-/* Adds sid to the sides to correlate at the end of the batch. */
-static int
-touch(struct store *s, const char *sid, int changed)
+/*
+ * The entry of side sid among the sides the batch touched (correlated at
+ * its end), with the side's key; a side not stored yet is made a stub
+ * when stub is set.  NULL on error.  Valid until the next call.
+ */
+static struct store_touch *
+touch(struct store *s, const char *node, const char *sid, int stub)
 {
-	struct store_touch *p;
+	struct store_touch *p, *e;
+	sqlite3_stmt *st;
 	size_t i, n;
+	int r;
 
-	for (i = s->ntouch; i-- > 0; ) {
-		if (strcmp(s->touch[i].sid, sid) == 0) {
-			s->touch[i].changed |= changed;
-			return 0;
-		}
-	}
+	for (i = s->ntouch; i-- > 0; )
+		if (strcmp(s->touch[i].sid, sid) == 0)
+			return &s->touch[i];
 	if (s->ntouch == s->touchcap) {
 		n = s->touchcap ? s->touchcap * 2 : 16;
 		if ((p = reallocarray(s->touch, n, sizeof(*p))) == NULL) {
 			log_warn("%s: reallocarray", __func__);
-			return -1;
+			return NULL;
 		}
 		s->touch = p;
 		s->touchcap = n;
 	}
-	if ((s->touch[s->ntouch].sid = strdup(sid)) == NULL) {
-		log_warn("%s: strdup", __func__);
-		return -1;
+	e = &s->touch[s->ntouch];
+	memset(e, 0, sizeof(*e));
+	e->nrounds = STORE_NONE;
+	st = store_st(s, ST_SIDE_ID);
+	sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sid, -1, SQLITE_STATIC);
+	if ((r = store_row(s, st, "side key")) == 1) {
+		e->side = sqlite3_column_int64(st, 0);
+		e->nrounds = store_col_i64(st, 1);
 	}
-	s->touch[s->ntouch].changed = changed;
+	sqlite3_reset(st);
+	if (r == -1)
+		return NULL;
+	if (r == 0) {
+		if (!stub) {
+			log_warnx("store: side %s/%s vanished", node, sid);
+			return NULL;
+		}
+		st = store_st(s, ST_SIDE_STUB);
+		sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sid, -1, SQLITE_STATIC);
+		if (store_done(s, st, "side stub") == -1)
+			return NULL;
+		e->side = sqlite3_last_insert_rowid(s->db);
+	}
+	if ((e->sid = strdup(sid)) == NULL) {
+		log_warn("%s: strdup", __func__);
+		return NULL;
+	}
 	s->ntouch++;
-	return 0;
+	return e;
 }
 
 static void
@@ -668,46 +755,51 @@ touch_clear(struct store *s)
 }
 
 /*
- * One round of side sid, from a `migration_round` record or from the rounds
- * array of a `migration` record.  Returns 1 if it changed what is stored, 0
- * if it was stored already, -1 on a database error.
+ * One round of a side, from a `migration_round` record or from the rounds
+ * array of a `migration` record.  Returns 2 if it is a new round, 1 if it
+ * changed a stored one, 0 if it was stored as it is, -1 on a database error.
  */
 static int
-round_upsert(struct store *s, const char *node, const char *sid,
-    struct json_object *r, int64_t n)
+round_upsert(struct store *s, int64_t side, const struct rec *r, int64_t n)
 {
-	sqlite3_stmt *st = store_st(s, ST_ROUND_UPSERT);
+	sqlite3_stmt *st;
+	int k;
 
-	store_bind_str(st, 1, node);
-	store_bind_str(st, 2, sid);
-	sqlite3_bind_int64(st, 3, n);
-	store_bind_i64(st, 4, opt_i64(r, "t_ns"));
-	store_bind_i64(st, 5, opt_i64(r, "start_ns"));
-	store_bind_i64(st, 6, opt_i64(r, "dirty_pages"));
-	store_bind_dbl(st, 7, opt_dbl(r, "duration_ms"));
-	store_bind_dbl(st, 8, opt_dbl(r, "dirty_rate_bps"));
-	store_bind_i64(st, 9, opt_i64(r, "pending_bytes"));
-	store_bind_dbl(st, 10, opt_dbl(r, "bandwidth_bps"));
-	store_bind_i64(st, 11, opt_i64(r, "bytes"));
-	store_bind_dbl(st, 12, opt_dbl(r, "predicted_downtime_ms"));
-	store_bind_dbl(st, 13, opt_dbl(r, "throttle_pct"));
-	store_bind_str(st, 14, opt_str(r, "verdict"));
-	if (store_done(s, st, "round") == -1)
-		return -1;
-	return sqlite3_changes(s->db) > 0;
+	for (k = 0; k < 2; k++) {
+		st = store_st(s, k == 0 ? ST_ROUND_INSERT : ST_ROUND_UPDATE);
+		sqlite3_bind_int64(st, 1, side);
+		sqlite3_bind_int64(st, 3, n);
+		store_bind_i64(st, 4, opt_i64(r, RF_T_NS));
+		store_bind_i64(st, 5, opt_i64(r, RF_START_NS));
+		store_bind_i64(st, 6, opt_i64(r, RF_DIRTY_PAGES));
+		store_bind_dbl(st, 7, opt_dbl(r, RF_DURATION_MS));
+		store_bind_dbl(st, 8, opt_dbl(r, RF_DIRTY_RATE_BPS));
+		store_bind_i64(st, 9, opt_i64(r, RF_PENDING_BYTES));
+		store_bind_dbl(st, 10, opt_dbl(r, RF_BANDWIDTH_BPS));
+		store_bind_i64(st, 11, opt_i64(r, RF_BYTES));
+		store_bind_dbl(st, 12, opt_dbl(r, RF_PREDICTED_DOWNTIME_MS));
+		store_bind_dbl(st, 13, opt_dbl(r, RF_THROTTLE_PCT));
+		store_bind_str(st, 14, opt_str(r, RF_VERDICT));
+		if (store_done(s, st, "round") == -1)
+			return -1;
+		if (sqlite3_changes(s->db) > 0)
+			return k == 0 ? 2 : 1;
+	}
+	return 0;
 }
 
 static int
-ingest_round(struct store *s, const char *node, struct json_object *rec,
+ingest_round(struct store *s, const char *node, const struct rec *rec,
     size_t i)
 {
+	struct store_touch *e;
 	const char *mid;
 	int64_t n, t;
 	int r;
 
-	if (get_str(rec, "migration_id", &mid) != FLD_OK)
+	if (get_str(rec, RF_MIGRATION_ID, &mid) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "migration_id");
-	switch (get_i64(rec, "n", &n)) {
+	switch (get_i64(rec, RF_N, &n)) {
 	case FLD_ABSENT:
 		return skip(s, SKIP_MISSING_FIELD, node, i, "n");
 	case FLD_BAD:
@@ -717,52 +809,65 @@ ingest_round(struct store *s, const char *node, struct json_object *rec,
 	}
 	if (n < 0)
 		return skip(s, SKIP_BAD_FIELD, node, i, "n < 0");
-	if (get_i64(rec, "t_ns", &t) != FLD_OK)
+	if (get_i64(rec, RF_T_NS, &t) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "t_ns");
-	if ((r = round_upsert(s, node, mid, rec, n)) == -1)
+	if ((e = touch(s, node, mid, 1)) == NULL ||
+	    (r = round_upsert(s, e->side, rec, n)) == -1)
 		return -1;
 	if (r == 0) {
 		s->last.duplicate++;
 		return 0;
 	}
 	s->last.stored++;
-	return touch(s, mid, 0);
+	e->new_rounds += r == 2;
+	return 0;
 }
 
 /*
- * The rounds array of a `migration` record.  The same rounds usually came
- * as `migration_round` records already: when the side has rounds 1..max
- * without a gap, only the ones after max are stored.
+ * The rounds array of a `migration` record of side e.  The same rounds
+ * usually came as `migration_round` records already: when the side has
+ * rounds 1..max without a gap, only the ones after max are stored.
  */
 static int
-ingest_embedded_rounds(struct store *s, const char *node, const char *sid,
+ingest_embedded_rounds(struct store *s, struct store_touch *e,
     struct json_object *arr)
 {
 	sqlite3_stmt *st;
-	struct json_object *r;
+	struct json_object *o, *nv;
+	struct rec r;
 	int64_t count = 0, max = 0, n;
 	size_t i, len;
+	int k;
 
-	len = json_object_array_length(arr);
-	if (len == 0)
+	if ((len = json_object_array_length(arr)) == 0)
 		return 0;
-	st = store_st(s, ST_SIDE_ROUNDS_INFO);
-	store_bind_str(st, 1, node);
-	store_bind_str(st, 2, sid);
-	if (store_row(s, st, "rounds info") == 1) {
-		count = sqlite3_column_int64(st, 0);
-		max = sqlite3_column_int64(st, 1);
+	if (e->nrounds != STORE_NONE)
+		count = e->nrounds + e->new_rounds;
+	else {
+		st = store_st(s, ST_SIDE_ROUNDS_COUNT);
+		sqlite3_bind_int64(st, 1, e->side);
+		if (store_row(s, st, "rounds count") == 1)
+			count = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
 	}
+	st = store_st(s, ST_SIDE_ROUNDS_MAX);
+	sqlite3_bind_int64(st, 1, e->side);
+	if (store_row(s, st, "rounds max") == 1)
+		max = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	for (i = 0; i < len; i++) {
-		r = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(r, json_type_object) ||
-		    get_i64(r, "n", &n) != FLD_OK || n < 0)
+		o = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, "n", &nv) ||
+		    !json_object_is_type(nv, json_type_int) ||
+		    (n = json_object_get_int64(nv)) < 0)
 			continue;
 		if (count == max && n <= max)
 			continue;
-		if (round_upsert(s, node, sid, r, n) == -1)
+		rec_scan(o, &r);
+		if ((k = round_upsert(s, e->side, &r, n)) == -1)
 			return -1;
+		e->new_rounds += k == 2;
 	}
 	return 0;
 }
@@ -799,19 +904,20 @@ role_norm(const char *role)
 }
 
 static int
-ingest_migration(struct store *s, const char *node, struct json_object *rec,
-    size_t i)
+ingest_migration(struct store *s, const char *node, struct json_object *obj,
+    const struct rec *rec, size_t i)
 {
 	sqlite3_stmt *st;
-	struct json_object *rounds;
+	struct json_object *rounds = rec->v[RF_ROUNDS];
+	struct store_touch *e;
 	const char *id, *role, *state, *outcome;
 	char *raw;
-	int64_t t;
+	int64_t t, before;
 	int changed;
 
-	if (get_str(rec, "id", &id) != FLD_OK)
+	if (get_str(rec, RF_ID, &id) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "id");
-	switch (get_i64(rec, "t_ns", &t)) {
+	switch (get_i64(rec, RF_T_NS, &t)) {
 	case FLD_ABSENT:
 		return skip(s, SKIP_MISSING_FIELD, node, i, "t_ns");
 	case FLD_BAD:
@@ -819,14 +925,14 @@ ingest_migration(struct store *s, const char *node, struct json_object *rec,
 	default:
 		break;
 	}
-	if (get_str(rec, "role", &role) != FLD_OK)
+	if (get_str(rec, RF_ROLE, &role) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "role");
 	if ((role = role_norm(role)) == NULL)
 		return skip(s, SKIP_BAD_FIELD, node, i, "role");
-	if (get_str(rec, "state", &state) != FLD_OK)
+	if (get_str(rec, RF_STATE, &state) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "state");
-	outcome = opt_str(rec, "outcome");
-	if ((raw = raw_without_rounds(rec)) == NULL) {
+	outcome = opt_str(rec, RF_OUTCOME);
+	if ((raw = raw_without_rounds(obj)) == NULL) {
 		log_warn("%s: raw record", __func__);
 		return -1;
 	}
@@ -835,21 +941,21 @@ ingest_migration(struct store *s, const char *node, struct json_object *rec,
 	store_bind_str(st, 1, node);
 	store_bind_str(st, 2, id);
 	store_bind_str(st, 3, role);
-	store_bind_str(st, 4, opt_str(rec, "vm_uuid"));
-	store_bind_str(st, 5, opt_str(rec, "vm_name"));
-	store_bind_i64(st, 6, opt_i64(rec, "vpid"));
+	store_bind_str(st, 4, opt_str(rec, RF_VM_UUID));
+	store_bind_str(st, 5, opt_str(rec, RF_VM_NAME));
+	store_bind_i64(st, 6, opt_i64(rec, RF_VPID));
 	store_bind_str(st, 7, state);
 	store_bind_str(st, 8, outcome);
-	store_bind_str(st, 9, opt_str(rec, "error"));
-	store_bind_str(st, 10, opt_str(rec, "verdict"));
-	store_bind_dbl(st, 11, opt_dbl(rec, "downtime_ms"));
-	store_bind_dbl(st, 12, opt_dbl(rec, "total_ms"));
-	store_bind_i64(st, 13, opt_i64(rec, "started_ns"));
-	store_bind_i64(st, 14, opt_i64(rec, "ended_ns"));
-	store_bind_i64(st, 15, opt_i64(rec, "vm_stop_ns"));
-	store_bind_i64(st, 16, opt_i64(rec, "vm_resume_ns"));
-	store_bind_dbl(st, 17, opt_dbl(rec, "predicted_downtime_ms"));
-	store_bind_dbl(st, 18, opt_dbl(rec, "throttle_pct"));
+	store_bind_str(st, 9, opt_str(rec, RF_ERROR));
+	store_bind_str(st, 10, opt_str(rec, RF_VERDICT));
+	store_bind_dbl(st, 11, opt_dbl(rec, RF_DOWNTIME_MS));
+	store_bind_dbl(st, 12, opt_dbl(rec, RF_TOTAL_MS));
+	store_bind_i64(st, 13, opt_i64(rec, RF_STARTED_NS));
+	store_bind_i64(st, 14, opt_i64(rec, RF_ENDED_NS));
+	store_bind_i64(st, 15, opt_i64(rec, RF_VM_STOP_NS));
+	store_bind_i64(st, 16, opt_i64(rec, RF_VM_RESUME_NS));
+	store_bind_dbl(st, 17, opt_dbl(rec, RF_PREDICTED_DOWNTIME_MS));
+	store_bind_dbl(st, 18, opt_dbl(rec, RF_THROTTLE_PCT));
 	sqlite3_bind_int64(st, 19, t);
 	sqlite3_bind_int64(st, 20, s->now_ns);
 	sqlite3_bind_text(st, 21, raw, -1, free);
@@ -857,12 +963,18 @@ ingest_migration(struct store *s, const char *node, struct json_object *rec,
 		return -1;
 	changed = sqlite3_changes(s->db) > 0;
 
-	if (json_object_object_get_ex(rec, "rounds", &rounds) &&
-	    json_object_is_type(rounds, json_type_array) &&
-	    ingest_embedded_rounds(s, node, id, rounds) == -1)
+	if ((e = touch(s, node, id, 0)) == NULL)
+		return -1;
+	e->changed |= changed;
+	before = e->new_rounds;
+	if (rounds != NULL && json_object_is_type(rounds, json_type_array) &&
+	    ingest_embedded_rounds(s, e, rounds) == -1)
 		return -1;
 	if (!changed) {
 		s->last.duplicate++;
+		if (e->new_rounds > before)
+			log_debug("store: node %s: %s: rounds in a resent record",
+			    node, id);
 		return 0;
 	}
 	s->last.stored++;
@@ -871,26 +983,26 @@ ingest_migration(struct store *s, const char *node, struct json_object *rec,
 	    "migration.not_converging", id, "the migration ended", s->now_ns) ==
 	    -1)
 		return -1;
-	return touch(s, id, 1);
+	return 0;
 }
 
 static int
-ingest_alert(struct store *s, const char *node, struct json_object *rec,
+ingest_alert(struct store *s, const char *node, const struct rec *rec,
     size_t i)
 {
 	sqlite3_stmt *st;
-	struct json_object *ev;
+	struct json_object *ev = rec->v[RF_EVIDENCE];
 	const char *id, *name, *mig, *evidence = NULL;
 	int64_t t, aid = STORE_NONE;
 	int r;
 
-	if (get_str(rec, "id", &id) != FLD_OK)
+	if (get_str(rec, RF_ID, &id) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "id");
-	if (get_str(rec, "name", &name) != FLD_OK)
+	if (get_str(rec, RF_NAME, &name) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "name");
-	if (get_i64(rec, "t_ns", &t) != FLD_OK)
+	if (get_i64(rec, RF_T_NS, &t) != FLD_OK)
 		return skip(s, SKIP_MISSING_FIELD, node, i, "t_ns");
-	mig = opt_str(rec, "migration_id");
+	mig = opt_str(rec, RF_MIGRATION_ID);
 
 	/* Good news resolves the bad news; it is no alert of its own. */
 	if (strcmp(name, "migration.converged") == 0) {
@@ -902,7 +1014,7 @@ ingest_alert(struct store *s, const char *node, struct json_object *rec,
 		    mig, "migration.converged", s->now_ns);
 	}
 
-	if (json_object_object_get_ex(rec, "evidence", &ev) && ev != NULL)
+	if (ev != NULL)
 		evidence = json_object_to_json_string_ext(ev,
 		    JSON_C_TO_STRING_PLAIN);
 
@@ -919,30 +1031,30 @@ ingest_alert(struct store *s, const char *node, struct json_object *rec,
 		sqlite3_reset(st);
 	}
 
-	st = store_st(s, ST_ALERT_INSERT);
-	store_bind_str(st, 1, node);
-	store_bind_str(st, 2, id);
-	store_bind_str(st, 3, name);
-	store_bind_str(st, 4, opt_str(rec, "severity") ?
-	    opt_str(rec, "severity") : "warning");
-	store_bind_str(st, 5, opt_str(rec, "vm_uuid"));
-	store_bind_str(st, 6, mig);
-	sqlite3_bind_int64(st, 7, t);
-	sqlite3_bind_int64(st, 8, s->now_ns);
-	store_bind_str(st, 9, opt_str(rec, "message"));
-	store_bind_str(st, 10, evidence);
 	if (aid != STORE_NONE) {
-		/* Same node and id: a resend, else an update of aid. */
+		/* A resend, or news of the alert already active. */
 		st = store_st(s, ST_ALERT_UPDATE);
 		sqlite3_bind_int64(st, 1, aid);
 		sqlite3_bind_int64(st, 2, t);
-		store_bind_str(st, 3, opt_str(rec, "message"));
+		store_bind_str(st, 3, opt_str(rec, RF_MESSAGE));
 		store_bind_str(st, 4, evidence);
 		if (store_done(s, st, "update alert") == -1)
 			return -1;
 		s->last.duplicate++;
 		return 0;
 	}
+	st = store_st(s, ST_ALERT_INSERT);
+	store_bind_str(st, 1, node);
+	store_bind_str(st, 2, id);
+	store_bind_str(st, 3, name);
+	store_bind_str(st, 4, opt_str(rec, RF_SEVERITY) ?
+	    opt_str(rec, RF_SEVERITY) : "warning");
+	store_bind_str(st, 5, opt_str(rec, RF_VM_UUID));
+	store_bind_str(st, 6, mig);
+	sqlite3_bind_int64(st, 7, t);
+	sqlite3_bind_int64(st, 8, s->now_ns);
+	store_bind_str(st, 9, opt_str(rec, RF_MESSAGE));
+	store_bind_str(st, 10, evidence);
 	if (store_done(s, st, "alert") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) == 0) {
@@ -955,15 +1067,17 @@ ingest_alert(struct store *s, const char *node, struct json_object *rec,
 
 /* One record of a batch: 0 when stored or skipped, -1 on a database error. */
 static int
-ingest_one(struct store *s, const char *node, struct json_object *rec,
+ingest_one(struct store *s, const char *node, struct json_object *obj,
     size_t i, int64_t *ahead)
 {
+	struct rec r, *rec = &r;
 	const char *kind;
 	int64_t t;
 
-	if (rec == NULL || !json_object_is_type(rec, json_type_object))
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 		return skip(s, SKIP_NOT_OBJECT, node, i, NULL);
-	switch (get_str(rec, "kind", &kind)) {
+	rec_scan(obj, rec);
+	switch (get_str(rec, RF_KIND, &kind)) {
 	case FLD_ABSENT:
 		return skip(s, SKIP_NO_KIND, node, i, NULL);
 	case FLD_BAD:
@@ -972,14 +1086,14 @@ ingest_one(struct store *s, const char *node, struct json_object *rec,
 		break;
 	}
 	/* How far the node's trace clock runs ahead of ours, at least. */
-	if (get_i64(rec, "t_ns", &t) == FLD_OK && t > 0 &&
+	if (get_i64(rec, RF_T_NS, &t) == FLD_OK && t > 0 &&
 	    t - s->now_ns > *ahead &&
 	    t - s->now_ns < STORE_CLOCK_MAX_AHEAD_NS)
 		*ahead = t - s->now_ns;
 	if (strcmp(kind, "migration_round") == 0)
 		return ingest_round(s, node, rec, i);
 	if (strcmp(kind, "migration") == 0)
-		return ingest_migration(s, node, rec, i);
+		return ingest_migration(s, node, obj, rec, i);
 	if (strcmp(kind, "alert") == 0)
 		return ingest_alert(s, node, rec, i);
 	return skip(s, SKIP_UNKNOWN_KIND, node, i, kind);
@@ -1019,8 +1133,8 @@ store_records(struct store *s, const char *node, struct json_object *records,
 	if (ahead != STORE_NONE && store_clock_bound(s, node, ahead) == -1)
 		goto fail;
 	for (i = 0; i < s->ntouch; i++)
-		if (store_correlate(s, node, s->touch[i].sid,
-		    s->touch[i].changed) == -1)
+		if ((s->touch[i].changed || s->touch[i].new_rounds > 0) &&
+		    store_correlate(s, node, &s->touch[i]) == -1)
 			goto fail;
 
 	for (k = 0; k < SKIP__COUNT; k++) {
@@ -1211,6 +1325,15 @@ store_set_alert_cb(struct store *s, store_alert_cb cb, void *arg)
 {
 	s->alert_cb = cb;
 	s->alert_arg = arg;
+}
+
+static int pragma(struct store *, const char *);
+
+int
+store_set_durable(struct store *s, int durable)
+{
+	return pragma(s, durable ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL");
 }
 
 static int

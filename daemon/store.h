@@ -43,6 +43,12 @@ struct mig_filter {
 struct store	*store_open(const char *path);
 void		 store_close(struct store *);
 void		 store_set_alert_cb(struct store *, store_alert_cb, void *arg);
+/*
+ * durable 1 (the default): a batch is on disk when store_records()
+ * returns, so an acknowledged batch survives a power loss (one fsync per
+ * batch).  0: it survives a crash of the aggregator, not of the machine.
+ */
+int		 store_set_durable(struct store *, int durable);
 
 /* An agent said hello: wall_ns is its wall clock at the handshake. */
 int		 store_node_hello(struct store *, const char *node,

@@ -25,8 +25,10 @@
 
 /* A side as correlation needs it; strings are owned. */
 struct side {
+	int64_t		 key;		/* migration_sides.id */
 	char		*node;
 	char		*sid;
+	int		 stub;		/* rounds only, no record yet */
 	int		 source;	/* role: source (1) or destination */
 	char		*vm_uuid;
 	char		*vm_name;
@@ -73,6 +75,7 @@ side_from_row(struct side *x, sqlite3_stmt *st)
 	x->sid = store_col_dup(st, 1);
 	role = sqlite3_column_text(st, 2);
 	x->source = role != NULL && strcmp((const char *)role, "source") == 0;
+	x->stub = role == NULL || *role == '\0';
 	x->vm_uuid = store_col_dup(st, 3);
 	x->vm_name = store_col_dup(st, 4);
 	x->state = store_col_dup(st, 6);
@@ -90,6 +93,7 @@ side_from_row(struct side *x, sqlite3_stmt *st)
 	x->mig_id = store_col_dup(st, 22);
 	x->peer_node = store_col_dup(st, 23);
 	x->peer_sid = store_col_dup(st, 24);
+	x->key = sqlite3_column_int64(st, 25);
 }
 
 /* 1 when found, 0 when there is no such side, -1 on error. */
@@ -250,20 +254,33 @@ side_outcome(const struct side *x)
 	return NULL;
 }
 
+/* The rounds of a side, counted once and then kept up by each batch. */
 static int64_t
 rounds_count(struct store *s, const struct side *x)
 {
 	sqlite3_stmt *st;
-	int64_t n = 0;
+	int64_t n = STORE_NONE;
 
 	if (x == NULL)
 		return 0;
-	st = store_st(s, ST_SIDE_ROUNDS_INFO);
-	store_bind_str(st, 1, x->node);
-	store_bind_str(st, 2, x->sid);
+	st = store_st(s, ST_SIDE_NROUNDS);
+	sqlite3_bind_int64(st, 1, x->key);
+	if (store_row(s, st, "rounds count") == 1)
+		n = store_col_i64(st, 0);
+	sqlite3_reset(st);
+	if (n != STORE_NONE)
+		return n;
+	st = store_st(s, ST_SIDE_ROUNDS_COUNT);
+	sqlite3_bind_int64(st, 1, x->key);
 	if (store_row(s, st, "rounds count") == 1)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (n == STORE_NONE)
+		return 0;
+	st = store_st(s, ST_SIDE_SET_NROUNDS);
+	sqlite3_bind_int64(st, 1, x->key);
+	sqlite3_bind_int64(st, 2, n);
+	store_done(s, st, "rounds count");
 	return n;
 }
 
@@ -501,6 +518,10 @@ recompute(struct store *s, const char *node, const char *sid)
 	memset(&y, 0, sizeof(y));
 	if ((r = side_load(s, node, sid, &x)) != 1)
 		return r;
+	if (x.stub) {
+		side_free(&x);
+		return 0;
+	}
 	if (x.peer_node != NULL && x.peer_sid != NULL) {
 		if ((r = side_load(s, x.peer_node, x.peer_sid, &y)) == -1)
 			goto out;
@@ -687,18 +708,30 @@ best_peer(struct store *s, const struct side *x, char **bnode, char **bsid)
  * those of sides it left behind) are written again.
  */
 int
-store_correlate(struct store *s, const char *node, const char *sid,
-    int changed)
+store_correlate(struct store *s, const char *node, const struct store_touch *t)
 {
 	struct side x;
 	char *bnode = NULL, *bsid = NULL, *onode = NULL, *osid = NULL;
 	char *bpnode = NULL, *bpsid = NULL;
 	struct side b;
+	const char *sid = t->sid;
+	sqlite3_stmt *st;
 	int r, rc = -1;
 
+	if (t->new_rounds > 0) {
+		st = store_st(s, ST_SIDE_ADD_NROUNDS);
+		sqlite3_bind_int64(st, 1, t->side);
+		sqlite3_bind_int64(st, 2, t->new_rounds);
+		if (store_done(s, st, "rounds count") == -1)
+			return -1;
+	}
 	if ((r = side_load(s, node, sid, &x)) != 1)
 		return r;
-	if (!changed || x.vm_uuid == NULL) {
+	if (x.stub) {
+		side_free(&x);
+		return 0;
+	}
+	if (!t->changed || x.vm_uuid == NULL) {
 		side_free(&x);
 		return recompute(s, node, sid);
 	}

@@ -44,12 +44,19 @@ enum store_st {
 	ST_SIDE_SET_MIG,
 	ST_SIDES_OF_MIG,
 	ST_SIDE_BY_SID,
-	ST_SIDE_ROUNDS_INFO,
+	ST_SIDE_ID,
+	ST_SIDE_STUB,
+	ST_SIDE_ROUNDS_COUNT,
+	ST_SIDE_ROUNDS_MAX,
+	ST_SIDE_NROUNDS,
+	ST_SIDE_SET_NROUNDS,
+	ST_SIDE_ADD_NROUNDS,
 	ST_MIG_UPSERT,
 	ST_MIG_DELETE,
 	ST_MIG_GET,
 	ST_VM_UPSERT,
-	ST_ROUND_UPSERT,
+	ST_ROUND_INSERT,
+	ST_ROUND_UPDATE,
 	ST_ROUNDS_OF_SIDE,
 	ST_ALERT_INSERT,
 	ST_ALERT_FIND_ACTIVE,
@@ -79,7 +86,10 @@ enum store_st {
 /* A side touched by the open batch: correlated before the commit. */
 struct store_touch {
 	char		*sid;
-	int		 changed;	/* its record changed, not only rounds */
+	int64_t		 side;		/* migration_sides.id */
+	int64_t		 nrounds;	/* its count before the batch, or NONE */
+	int		 changed;	/* its record changed */
+	int64_t		 new_rounds;	/* rounds it got in this batch */
 };
 
 /* An alert that changed in the open transaction: told after the commit. */
@@ -154,7 +164,7 @@ struct store_clock {
 int		 store_clock_get(struct store *, const char *, struct store_clock *);
 int		 store_clock_bound(struct store *, const char *, int64_t lo);
 int		 store_correlate(struct store *, const char *node,
-		    const char *sid, int changed);
+		    const struct store_touch *);
 char		*store_mig_id(const char *node, const char *sid);
 
 /* store_schema.c */

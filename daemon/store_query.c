@@ -380,7 +380,8 @@ side_json(struct store *s, sqlite3_stmt *st)
 	struct json_object *o = NULL, *rounds, *v;
 	struct store_clock clk;
 	sqlite3_stmt *rs;
-	const char *name, *node, *sid;
+	const char *name, *node;
+	int64_t key = 0;
 	int i, n, r;
 
 	if ((v = json_text_col(st, 21)) != NULL &&
@@ -394,21 +395,21 @@ side_json(struct store *s, sqlite3_stmt *st)
 	n = sqlite3_column_count(st);
 	for (i = 0; i < n; i++) {
 		name = sqlite3_column_name(st, i);
-		if (strcmp(name, "raw") == 0)
+		if (strcmp(name, "side_key") == 0)
+			key = sqlite3_column_int64(st, i);
+		if (strcmp(name, "raw") == 0 || strcmp(name, "side_key") == 0)
 			continue;
 		json_object_object_add(o, strcmp(name, "sid") == 0 ? "id" :
 		    name, store_json_col(st, i));
 	}
 	node = (const char *)sqlite3_column_text(st, 0);
-	sid = (const char *)sqlite3_column_text(st, 1);
 	if (store_clock_get(s, node, &clk) == 0)
 		json_object_object_add(o, "clock_offset_ns",
 		    json_object_new_int64(clk.offset));
 
 	rounds = json_object_new_array();
 	rs = store_st(s, ST_ROUNDS_OF_SIDE);
-	store_bind_str(rs, 1, node);
-	store_bind_str(rs, 2, sid);
+	sqlite3_bind_int64(rs, 1, key);
 	while ((r = store_row(s, rs, "rounds")) == 1)
 		json_object_array_add(rounds, store_json_row(rs));
 	sqlite3_reset(rs);

@@ -39,8 +39,12 @@ static const char schema_v1[] =
 	"  last_node       TEXT,"
 	"  last_seen_ns    INTEGER"
 	");"
-	/* The latest `migration` record of each side, by (node, side id). */
+	/*
+	 * The latest `migration` record of each side, by (node, side id).
+	 * A side with role '' is a stub: rounds came before its record.
+	 */
 	"CREATE TABLE migration_sides ("
+	"  id              INTEGER PRIMARY KEY," /* rounds.side */
 	"  node            TEXT NOT NULL,"
 	"  sid             TEXT NOT NULL,"
 	"  role            TEXT NOT NULL,"
@@ -66,7 +70,8 @@ static const char schema_v1[] =
 	"  mig_id          TEXT,"	/* migrations.id */
 	"  peer_node       TEXT,"	/* the other side, once correlated */
 	"  peer_sid        TEXT,"
-	"  PRIMARY KEY (node, sid)"
+	"  nrounds         INTEGER,"	/* its rounds; NULL: count them */
+	"  UNIQUE (node, sid)"
 	");"
 	"CREATE INDEX sides_vm ON migration_sides (vm_uuid, role);"
 	"CREATE INDEX sides_sid ON migration_sides (sid);"
@@ -95,10 +100,9 @@ static const char schema_v1[] =
 	");"
 	"CREATE INDEX mig_started ON migrations (started_ns);"
 	"CREATE INDEX mig_vm ON migrations (vm_uuid);"
-	/* Dirty-sync rounds of a side: (node, side id, n). */
+	/* Dirty-sync rounds of a side (migration_sides.id), by n. */
 	"CREATE TABLE rounds ("
-	"  node            TEXT NOT NULL,"
-	"  sid             TEXT NOT NULL,"
+	"  side            INTEGER NOT NULL,"
 	"  n               INTEGER NOT NULL,"
 	"  t_ns            INTEGER,"
 	"  start_ns        INTEGER,"
@@ -111,7 +115,7 @@ static const char schema_v1[] =
 	"  predicted_downtime_ms REAL,"
 	"  throttle_pct    REAL,"
 	"  verdict         TEXT,"
-	"  PRIMARY KEY (node, sid, n)"
+	"  PRIMARY KEY (side, n)"
 	") WITHOUT ROWID;"
 	"CREATE TABLE alerts ("
 	"  id              INTEGER PRIMARY KEY,"
