@@ -77,6 +77,15 @@ QT_BRIDGE_BIN=$(it_bin "$IT_BRIDGE") || { echo "Bail out! cannot copy the bridge
 
 # ---- helpers ------------------------------------------------------------------
 
+# One TAP diagnostic line per argument.
+qt_diag()
+{
+	local l
+	for l; do
+		tap_diag "$l"
+	done
+}
+
 qt_uuid()
 {
 	python3 -c 'import uuid; print(uuid.uuid4())'
@@ -156,18 +165,17 @@ qt_start()
 	qt_bridge "$c" src "$uuid" "$name"
 	qt_bridge "$c" dst "$uuid" "$name"
 	if ! it_wait_listen "$QT_PORT" 20; then
-		tap_diag "destination QEMU not listening:" \
+		qt_diag "destination QEMU not listening:" \
 		    "$(tail -n 5 "$QT_D/$c-dst.log")"
 		return 1
 	fi
 	if ! qt_wait_file "$QT_D/$c-src.serial" 'strata-guest: ready' 60; then
-		tap_diag "guest did not start:" "$(tail -n 5 "$QT_D/$c-src.log")" \
+		qt_diag "guest did not start:" "$(tail -n 5 "$QT_D/$c-src.log")" \
 		    "$(cat "$QT_D/$c-src.serial" 2>/dev/null)"
 		return 1
 	fi
-	tap_diag "$c: $(head -n 1 "$QT_D/$c-src.serial" | tr -d '\r')" \
-	    "$c: source QEMU pid $QT_SRC_PID, destination pid $QT_DST_PID," \
-	    "accel $QT_ACCEL, ${QT_MEM} MiB, port $QT_PORT"
+	qt_diag "$c: $(head -n 1 "$QT_D/$c-src.serial" | tr -d '\r')" \
+	    "$c: source QEMU pid $QT_SRC_PID, destination pid $QT_DST_PID, accel $QT_ACCEL, ${QT_MEM} MiB, port $QT_PORT"
 	return 0
 }
 
@@ -215,34 +223,39 @@ DA=$(qt_final "$UA" destination)
 if qt_start conv "ws=32 rate=512" "$UA" "$NA"; then
 	qt_migrate conv 60
 	wait "$QT_QMP_PID"
-	tap_diag "conv: $(cat "$QT_D/conv-qmp.out")"
+	it_wait_record "$QT_REC" 20 "$SA['outcome'] is not None and \
+	    $DA['outcome'] is not None"
+	# The guest spins a whole CPU wherever it runs: end the QEMUs
+	# before checking, on a 2-core machine that matters.
+	qt_stop
+	qt_diag "conv: $(cat "$QT_D/conv-qmp.out")"
 	tap_is "$(qt_json "$QT_D/conv-qmp.json" 'd["final"]["status"]')" \
 	    completed "(a) QMP: the migration completed"
 	tap_is "$(qt_json "$QT_D/conv-qmp.json" 'd["dst_status"]["status"]')" \
 	    running "(a) QMP: the guest runs on the destination"
-	it_wait_record "$QT_REC" 20 "$SA['outcome'] == 'completed' and \
-	    $DA['outcome'] is not None"
 	tap_rec "$QT_REC" "$SA['outcome'] == 'completed'" \
 	    "(a) agent: the source migration record ends completed"
 	rounds=$(it_rec "$QT_REC" "len($SA['rounds'])")
 	tap_cmp "$rounds" -gt 1 "(a) agent: more than one round ($rounds)"
-	tap_diag "(a) agent dirty pages per round:" \
-	    "$(it_rec "$QT_REC" "[r['dirty_pages'] for r in $SA['rounds']]")" \
+	qt_diag "(a) agent dirty pages per round: $(it_rec "$QT_REC" \
+	    "[r['dirty_pages'] for r in $SA['rounds']]")" \
 	    "(a) QMP dirty-sync-count: $(qt_json "$QT_D/conv-qmp.json" \
 	    'd["final"]["ram"]["dirty-sync-count"]')"
 	tap_rec "$QT_REC" "not alerts('migration.not_converging', $SA['id'])" \
 	    "(a) agent: no migration.not_converging alert"
 	qd=$(qt_json "$QT_D/conv-qmp.json" 'd["final"]["downtime"]')
 	ad=$(it_rec "$QT_REC" "$SA['downtime_ms']")
-	tap_diag "(a) downtime: agent ${ad} ms, QMP ${qd} ms;" \
-	    "total: agent $(it_rec "$QT_REC" "$SA['total_ms']") ms, QMP" \
-	    "$(qt_json "$QT_D/conv-qmp.json" 'd["final"]["total-time"]') ms"
+	qt_diag "(a) downtime: agent ${ad} ms, QMP ${qd} ms" \
+	    "(a) total: agent $(it_rec "$QT_REC" "$SA['total_ms']") ms, QMP $(qt_json \
+	    "$QT_D/conv-qmp.json" 'd["final"]["total-time"]') ms"
 	# QEMU's downtime runs from just before vm_stop to just after the
-	# completed state; the agent sees the same two events, to the
-	# microsecond of the log.  Allow 50 ms (or half the value).
+	# completed state, and the agent sees the same two trace lines, but
+	# with the time the bridge re-emitted them: it polls the log every
+	# 100 ms, so both land in one poll (~0 ms apart) or in two (~100 ms).
+	# Allow that, plus 50 ms or half the value.
 	python3 -c 'import sys
 a, q = float(sys.argv[1]), float(sys.argv[2])
-sys.exit(0 if abs(a - q) <= max(50, q / 2) else 1)' "$ad" "$qd" 2>/dev/null
+sys.exit(0 if abs(a - q) <= max(50, q / 2) + 100 else 1)' "$ad" "$qd" 2>/dev/null
 	tap_ok $? "(a) agent: downtime ${ad} ms close to QMP's ${qd} ms"
 	tap_rec "$QT_REC" "$DA['role'] == 'destination' and \
 	    $DA['vm_uuid'] == '$UA' and $DA['outcome'] == 'completed'" \
@@ -267,25 +280,30 @@ if qt_start nonconv "ws=16 spin=0" "$UB" "$NB"; then
 	it_wait_record "$QT_REC" 45 "$QT_ALERT"
 	seen_ns=$(qt_now)
 	wait "$QT_QMP_PID"
-	tap_diag "nonconv: $(cat "$QT_D/nonconv-qmp.out")"
+	it_wait_record "$QT_REC" 20 "$SB['outcome'] is not None"
+	qt_stop
+	qt_diag "nonconv: $(cat "$QT_D/nonconv-qmp.out")"
 	tap_is "$(qt_json "$QT_D/nonconv-qmp.json" 'd["final"]["status"]')" \
 	    cancelled "(b) QMP: the migration was cancelled at the timeout"
 	start_ns=$(qt_json "$QT_D/nonconv-qmp.json" 'd["start_t_ns"]')
 	cancel_ns=$(qt_json "$QT_D/nonconv-qmp.json" 'd["cancel_t_ns"]')
 	alert_ns=$(it_rec "$QT_REC" "$QT_ALERT[0]['t_ns']")
-	tap_diag "(b) alert: $(it_rec "$QT_REC" "$QT_ALERT[0]['message']")" \
-	    "(b) alert $(( (alert_ns - start_ns) / 1000000 )) ms after migrate," \
-	    "in the records $(( (seen_ns - start_ns) / 1000000 )) ms," \
-	    "migrate_cancel $(( (cancel_ns - start_ns) / 1000000 )) ms"
-	[ -n "$alert_ns" ] && [ "$alert_ns" != null ] &&
-	    [ "$cancel_ns" != null ] && [ "$alert_ns" -lt "$cancel_ns" ] &&
-	    [ "$seen_ns" -lt "$cancel_ns" ]
-	tap_ok $? "(b) agent: migration.not_converging arrives before the cancel"
-	it_wait_record "$QT_REC" 20 "$SB['outcome'] is not None"
+	qt_diag "(b) alert: $(it_rec "$QT_REC" "$QT_ALERT[0]['message']")"
+	if [[ "$alert_ns" =~ ^[0-9]+$ && "$cancel_ns" =~ ^[0-9]+$ &&
+	    "$start_ns" =~ ^[0-9]+$ ]]; then
+		qt_diag "(b) after migrate: alert t_ns $(( (alert_ns - start_ns) / 1000000 )) ms" \
+		    "(b) alert in the records file $(( (seen_ns - start_ns) / 1000000 )) ms" \
+		    "(b) migrate_cancel $(( (cancel_ns - start_ns) / 1000000 )) ms"
+		[ "$alert_ns" -lt "$cancel_ns" ] && [ "$seen_ns" -lt "$cancel_ns" ]
+		tap_ok $? "(b) agent: migration.not_converging arrives before the cancel"
+	else
+		tap_ok 1 "(b) agent: migration.not_converging arrives before the cancel"
+		qt_diag "alert t_ns '$alert_ns', cancel '$cancel_ns', start '$start_ns'"
+	fi
 	tap_rec "$QT_REC" "$SB['outcome'] == 'cancelled'" \
 	    "(b) agent: the source migration record ends cancelled"
-	tap_diag "(b) agent dirty pages per round:" \
-	    "$(it_rec "$QT_REC" "[r['dirty_pages'] for r in $SB['rounds']]")" \
+	qt_diag "(b) agent dirty pages per round: $(it_rec "$QT_REC" \
+	    "[r['dirty_pages'] for r in $SB['rounds']]")" \
 	    "(b) destination: $(it_rec "$QT_REC" \
 	    "$(qt_final "$UB" destination)['outcome']")"
 	rounds=$(it_rec "$QT_REC" "len($SB['rounds'])")
