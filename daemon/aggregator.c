@@ -200,6 +200,7 @@ usage(void)
 	    "[--hook CMD]\n"
 	    "           [--hook-timeout DUR] [--alert-log auto|journal|syslog|"
 	    "none]\n"
+	    "           [--durable yes|no]\n"
 	    "  -f CONFIG   configuration file (key = value; keys as the long "
 	    "options)\n"
 	    "  -d          debug: stay in the foreground, log to stderr\n"
@@ -224,6 +225,8 @@ setup(struct agg *agg)
 		return (-1);
 	}
 	if ((agg->store = store_open(agg->conf.db)) == NULL)
+		return (-1);
+	if (store_set_durable(agg->store, agg->conf.durable) == -1)
 		return (-1);
 
 	memset(&aoc, 0, sizeof(aoc));
@@ -314,6 +317,7 @@ main(int argc, char *argv[])
 		{ "hook",	required_argument,	NULL, 'H' },
 		{ "hook-timeout", required_argument,	NULL, 'O' },
 		{ "alert-log",	required_argument,	NULL, 'A' },
+		{ "durable",	required_argument,	NULL, 'U' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }

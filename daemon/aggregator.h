@@ -22,6 +22,7 @@ struct agg_conf {
 	char			*token;		/* read from token_file */
 	int64_t			 stale_ms;	/* a silent node goes stale after */
 	uint32_t		 max_frame;	/* 0: the protocol's default */
+	int			 durable;	/* fsync each batch before its ack */
 	unsigned		 follow_queue;	/* alerts queued per follower */
 	char			*hook;
 	unsigned		 hook_timeout_ms;

@@ -27,6 +27,7 @@ agg_conf_init(struct agg_conf *c)
 	c->hook_timeout_ms = ALERTOUT_HOOK_TIMEOUT_MS;
 	c->hook_max = ALERTOUT_HOOK_MAX;
 	c->alert_log = ALERTOUT_LOG_AUTO;
+	c->durable = 1;
 }
 
 void
@@ -155,6 +156,14 @@ agg_conf_set(struct agg_conf *c, const char *key, const char *val,
 		c->max_frame = u;
 		return (0);
 	}
+	if (strcmp(key, "durable") == 0) {
+		if (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0) {
+			c->durable = strcmp(val, "yes") == 0;
+			return (0);
+		}
+		log_warnx("%s: durable must be yes or no", where);
+		return (-1);
+	}
 	if (strcmp(key, "alert-log") == 0) {
 		if (alertout_parse_log(val, &c->alert_log) == -1) {
 			log_warnx("%s: alert-log must be auto, journal, syslog "
@@ -268,6 +277,7 @@ agg_conf_print(const struct agg_conf *c, FILE *f)
 	if (c->token_file != NULL)
 		fprintf(f, "token-file = %s\n", c->token_file);
 	fprintf(f, "stale-after = %" PRId64 "ms\n", c->stale_ms);
+	fprintf(f, "durable = %s\n", c->durable ? "yes" : "no");
 	if (c->max_frame != 0)
 		fprintf(f, "max-frame = %u\n", c->max_frame);
 	fprintf(f, "follow-queue = %u\n", c->follow_queue);
