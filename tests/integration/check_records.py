@@ -12,7 +12,8 @@
 #   finals   the last `migration` record of every id (same order as ids)
 #   last(id) the last `migration` record of one migration
 #   seq(id)  every `migration` record of one migration, in order
-#   states(id)  the QEMU states one migration went through, repeats removed
+#   states(id)  the states of one migration's records, repeats removed
+#   history(id) the QEMU states it went through (its last record's `states`)
 #   alerts(name=None, mid=None)  alert records, optionally filtered
 #   byvm(uuid, role=None)        finals of one VM (and role)
 #   num(x)   x as a float, None stays None
@@ -88,6 +89,14 @@ def namespace(recs):
                 out.append(s)
         return out
 
+    def history(i):
+        # the states history the last record carries (records leave once
+        # per batch, so two quick changes may share one record)
+        r = last(i)
+        if r is not None and isinstance(r.get("states"), list):
+            return [x.get("state") for x in r["states"]]
+        return states(i)
+
     def alerts(name=None, mid=None):
         return [a for a in A
                 if (name is None or a.get("name") == name)
@@ -103,7 +112,8 @@ def namespace(recs):
         return None if x is None else float(x)
 
     return dict(R=recs, M=M, A=A, RD=RD, ids=ids, finals=finals,
-                last=last, seq=seq, states=states, alerts=alerts,
+                last=last, seq=seq, states=states, history=history,
+                alerts=alerts,
                 byvm=byvm, num=num, len=len, any=any, all=all, sorted=sorted,
                 set=set, max=max, min=min, sum=sum, abs=abs,
                 enumerate=enumerate, round=round)

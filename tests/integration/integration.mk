@@ -11,8 +11,7 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
-	tests/integration/check_records.py \
-	tests/demo.sh
+	tests/integration/check_records.py
 
 # `make check-integration`: only these, e.g. while working on the agent.
 check-integration: all

@@ -97,8 +97,8 @@ EOF
 
 play postcopy
 tap_recs "$J" <<'EOF'
-postcopy: state postcopy-active reported
-	"postcopy-active" in states(ids[0])
+postcopy: state postcopy-active reported (a record, and in the history)
+	"postcopy-active" in history(ids[0]) and "postcopy-active" in states(ids[0])
 
 postcopy: outcome completed
 	len(ids) == 1 and finals[0]["outcome"] == "completed"
