@@ -556,6 +556,7 @@ enum rf {
 	RF__COUNT
 };
 
+/* Sorted: rec_scan() looks a key up among the names of its first letter. */
 static const char *const rf_names[RF__COUNT] = {
 	"bandwidth_bps", "bytes", "dirty_pages", "dirty_rate_bps",
 	"downtime_ms", "duration_ms", "ended_ns", "error", "evidence",
@@ -570,16 +571,34 @@ struct rec {
 	struct json_object	*v[RF__COUNT];	/* NULL: absent or null */
 };
 
+/* Where the names of each first letter start and end in rf_names. */
 static void
-rec_scan(struct json_object *o, struct rec *r)
+rec_index(struct store *s)
 {
-	int i;
+	int i, c;
+
+	memset(s->rf_lo, 0, sizeof(s->rf_lo));
+	memset(s->rf_hi, 0, sizeof(s->rf_hi));
+	for (i = RF__COUNT; i-- > 0; ) {
+		c = (unsigned char)rf_names[i][0] & 0x7f;
+		s->rf_lo[c] = i;
+		if (s->rf_hi[c] == 0)
+			s->rf_hi[c] = i + 1;
+	}
+}
+
+static void
+rec_scan(const struct store *s, struct json_object *o, struct rec *r)
+{
+	int i, c;
 
 	memset(r, 0, sizeof(*r));
 	json_object_object_foreach(o, key, val) {
-		for (i = 0; i < RF__COUNT; i++) {
-			if (rf_names[i][0] == key[0] &&
-			    strcmp(rf_names[i], key) == 0) {
+		c = (unsigned char)key[0];
+		if (c >= 0x80)
+			continue;
+		for (i = s->rf_lo[c]; i < s->rf_hi[c]; i++) {
+			if (strcmp(rf_names[i], key) == 0) {
 				r->v[i] = val;
 				break;
 			}
@@ -864,7 +883,7 @@ ingest_embedded_rounds(struct store *s, struct store_touch *e,
 			continue;
 		if (count == max && n <= max)
 			continue;
-		rec_scan(o, &r);
+		rec_scan(s, o, &r);
 		if ((k = round_upsert(s, e->side, &r, n)) == -1)
 			return -1;
 		e->new_rounds += k == 2;
@@ -1076,7 +1095,7 @@ ingest_one(struct store *s, const char *node, struct json_object *obj,
 
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 		return skip(s, SKIP_NOT_OBJECT, node, i, NULL);
-	rec_scan(obj, rec);
+	rec_scan(s, obj, rec);
 	switch (get_str(rec, RF_KIND, &kind)) {
 	case FLD_ABSENT:
 		return skip(s, SKIP_NO_KIND, node, i, NULL);
@@ -1393,6 +1412,7 @@ store_open(const char *path)
 		    sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
+	rec_index(s);
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
 	if (wal_on(s) == -1 ||

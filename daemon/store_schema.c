@@ -140,7 +140,8 @@ static const char schema_v1[] =
 
 /*
  * Version 2: the evidence behind each node's clock offset, per-node record
- * counters, store-wide counters, and a partial index for active migrations.
+ * counters, store-wide counters, and indexes for the filters of the
+ * migrations list.
  */
 static const char schema_v2[] =
 	"ALTER TABLE nodes ADD COLUMN clock_hello_ns INTEGER;"
@@ -159,7 +160,10 @@ static const char schema_v2[] =
 	"  value           INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX mig_active ON migrations (started_ns)"
-	"  WHERE outcome IS NULL;";
+	"  WHERE outcome IS NULL;"
+	"CREATE INDEX mig_vm_name ON migrations (vm_name);"
+	"CREATE INDEX mig_src ON migrations (src_node);"
+	"CREATE INDEX mig_dst ON migrations (dst_node);";
 
 static const char *const schema_steps[] = {
 	schema_v1,

@@ -3,13 +3,15 @@
  * queries.  Not a test (make check builds it, never runs it):
  *
  *	tests/bench/bench_store [-d dir] [-m migrations] [-r rounds]
- *	    [-b batch] [-q queries] [-n nodes] [-s full|normal]
+ *	    [-b batch] [-q queries] [-n nodes] [-s full|normal] [-k]
+ *	tests/bench/bench_store -Q database [-q queries]
  *
  * It plays migrations between nodes as strata-agent reports them (per
  * side: state records that carry the rounds so far, one migration_round
  * record per dirty-sync round, alerts for a tenth of them), in batches per
  * node, into a new database; then it times the queries the control socket
- * runs, over what it stored (2000 x 500 = 1 M rounds by default).
+ * runs, over what it stored (2000 x 500 = 1 M rounds by default).  -k
+ * keeps the database; -Q times the queries over a kept one.
  */
 #define _GNU_SOURCE		/* asprintf */
 #include <sys/resource.h>
@@ -296,14 +298,16 @@ query(enum q which, int i, const char *mig_id)
 	return NULL;
 }
 
+/* The query alone, and with the JSON text the control socket sends. */
 static void
 time_query(const char *what, enum q which, int n, const char *mig_id)
 {
 	struct json_object *r;
-	double *lat, t, len = 0;
+	double *lat, *tot, t, t1, len = 0;
 	int i;
 
-	if ((lat = calloc(n, sizeof(*lat))) == NULL)
+	if ((lat = calloc(n, sizeof(*lat))) == NULL ||
+	    (tot = calloc(n, sizeof(*tot))) == NULL)
 		exit(1);
 	for (i = 0; i < n; i++) {
 		t = now_s();
@@ -311,16 +315,33 @@ time_query(const char *what, enum q which, int n, const char *mig_id)
 			fprintf(stderr, "bench_store: query %s failed\n", what);
 			exit(1);
 		}
-		/* What the control socket sends. */
+		t1 = now_s();
 		len += strlen(json_object_to_json_string_ext(r,
 		    JSON_C_TO_STRING_PLAIN));
 		json_object_put(r);
-		lat[i] = (now_s() - t) * 1e3;
+		lat[i] = (t1 - t) * 1e3;
+		tot[i] = (now_s() - t) * 1e3;
 	}
 	qsort(lat, n, sizeof(*lat), cmp_dbl);
-	printf("  %-34s p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  (%.0f bytes)\n",
-	    what, lat[n / 2], lat[(int)(n * 0.99)], lat[n - 1], len / n);
+	qsort(tot, n, sizeof(*tot), cmp_dbl);
+	printf("  %-32s p50 %7.3f p99 %7.3f | +text p50 %7.3f p99 %7.3f ms"
+	    " (%.0f B)\n", what, lat[n / 2], lat[(int)(n * 0.99)], tot[n / 2],
+	    tot[(int)(n * 0.99)], len / n);
 	free(lat);
+	free(tot);
+}
+
+static void
+queries(int nq, const char *mig_id)
+{
+	printf("queries (%d each; the store call | with the JSON text):\n", nq);
+	time_query("status", Q_STATUS, nq, NULL);
+	time_query("migrations (default, 1000)", Q_MIGS, nq, NULL);
+	time_query("migrations --active", Q_MIGS_ACTIVE, nq, NULL);
+	time_query("migrations --vm UUID", Q_MIGS_VM, nq, NULL);
+	time_query("migration ID (2 sides, rounds)", Q_MIG, nq, mig_id);
+	time_query("alerts", Q_ALERTS, nq, NULL);
+	time_query("nodes", Q_NODES, nq, NULL);
 }
 
 static void
@@ -328,7 +349,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench_store [-d dir] [-m migrations] "
 	    "[-r rounds] [-b batch] [-q queries] [-n nodes] "
-	    "[-s full|normal]\n");
+	    "[-s full|normal] [-k]\n       bench_store -Q database "
+	    "[-q queries]\n");
 	exit(2);
 }
 
@@ -339,11 +361,12 @@ main(int argc, char **argv)
 	const char *dir = "/tmp";
 	char path[256], mig_id[128], cmd[1024];
 	int nmig = 2000, rounds = 500, nq = 1000, nnodes = 20, ch, k, i;
-	int durable = 1;
+	const char *existing = NULL;
+	int durable = 1, keep = 0;
 	double w0, c0, wall, cpu;
 	struct stat sb;
 
-	while ((ch = getopt(argc, argv, "b:d:m:n:q:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:km:n:Q:q:r:s:")) != -1) {
 		switch (ch) {
 		case 's':
 			if (strcmp(optarg, "full") == 0)
@@ -358,6 +381,12 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			dir = optarg;
+			break;
+		case 'k':
+			keep = 1;
+			break;
+		case 'Q':
+			existing = optarg;
 			break;
 		case 'm':
 			nmig = atoi(optarg);
@@ -378,6 +407,15 @@ main(int argc, char **argv)
 	if (nmig < 1 || rounds < 1 || opt_batch < 1 || nq < 1 || nnodes < 2)
 		usage();
 	log_init("bench_store", 1, 0);
+	if (existing != NULL) {
+		if ((st = store_open(existing)) == NULL)
+			return 1;
+		snprintf(mig_id, sizeof(mig_id), "compute-00/1000/%lld",
+		    (long long)T0);
+		queries(nq, mig_id);
+		store_close(st);
+		return 0;
+	}
 	snprintf(path, sizeof(path), "%s/bench-store-%d.db", dir, (int)getpid());
 	if ((st = store_open(path)) == NULL || store_set_durable(st, durable) ==
 	    -1)
@@ -424,14 +462,7 @@ main(int argc, char **argv)
 
 	snprintf(mig_id, sizeof(mig_id), "%s/%d/%lld", pend[0].node, 1000,
 	    (long long)T0);
-	printf("queries (%d each, store call + JSON text):\n", nq);
-	time_query("status", Q_STATUS, nq, NULL);
-	time_query("migrations (default, 1000)", Q_MIGS, nq, NULL);
-	time_query("migrations --active", Q_MIGS_ACTIVE, nq, NULL);
-	time_query("migrations --vm UUID", Q_MIGS_VM, nq, NULL);
-	time_query("migration ID (2 sides, rounds)", Q_MIG, nq, mig_id);
-	time_query("alerts", Q_ALERTS, nq, NULL);
-	time_query("nodes", Q_NODES, nq, NULL);
+	queries(nq, mig_id);
 
 	store_close(st);
 	for (i = 0; i < nnodes; i++) {
@@ -441,7 +472,9 @@ main(int argc, char **argv)
 	free(pend);
 	snprintf(cmd, sizeof(cmd), "rm -f '%s' '%s-wal' '%s-shm'", path, path,
 	    path);
-	if (system(cmd) != 0)
+	if (keep)
+		printf("kept %s\n", path);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "bench_store: cannot remove %s\n", path);
 	return 0;
 }
