@@ -235,6 +235,9 @@ def validate(recs, bad):
 def summary(recs):
     ns = namespace(recs)
     rows = []
+
+    def fmt(v):
+        return "-" if v is None else globals()["fmt"](v)
     for f in ns["finals"]:
         i = f.get("id")
         al = sorted(set(a.get("name", "?").replace("migration.", "")
@@ -256,6 +259,73 @@ def summary(recs):
     out.append("%d migrations, %d alerts, %d records" %
                (len(ns["finals"]), len(ns["A"]), len(recs)))
     return "\n".join(out)
+
+
+def hms(t_ns):
+    t = (t_ns or 0) / 1e9
+    return time.strftime("%H:%M:%S", time.localtime(t)) + \
+        ".%03d" % (int(t * 1000) % 1000)
+
+
+def ms(v):
+    if v is None:
+        return "?"
+    return "%.0f ms" % v if v >= 10 else "%.2f ms" % v
+
+
+class Follower:
+    """Readable lines for a stream of records: one per state change (from
+    each record's states history), per verdict change, per outcome and per
+    alert."""
+
+    def __init__(self):
+        self.nstates, self.verdict, self.done = {}, {}, set()
+
+    def who(self, r):
+        return "%-18s %-11s" % ((r.get("vm_name") or r.get("vm_uuid")
+                                 or "?")[:18], r.get("role") or "?")
+
+    def lines(self, r):
+        out = []
+        k = r.get("kind")
+        if k == "alert":
+            out.append("%s  ALERT %s [%s] %s" % (
+                hms(r.get("t_ns")), r.get("name"), r.get("severity"),
+                r.get("message")))
+            return out
+        if k != "migration":
+            return out
+        i = r.get("id")
+        hist = r.get("states") or [{"state": r.get("state"),
+                                    "t_ns": r.get("t_ns")}]
+        for st in hist[self.nstates.get(i, 0):]:
+            out.append("%s  %s state %s" % (hms(st.get("t_ns")),
+                                            self.who(r), st.get("state")))
+        self.nstates[i] = len(hist)
+        v = r.get("verdict")
+        if v is not None and v != self.verdict.get(i) and \
+                r.get("outcome") is None:
+            rounds = r.get("rounds") or []
+            last = rounds[-1] if rounds else {}
+            out.append("%s  %s verdict %s after %d round(s): %s dirty "
+                       "pages, predicted downtime %s" % (
+                           hms(r.get("t_ns")), self.who(r), v, len(rounds),
+                           last.get("dirty_pages", "?"),
+                           ms(r.get("predicted_downtime_ms"))))
+        self.verdict[i] = v
+        if r.get("outcome") is not None and i not in self.done:
+            self.done.add(i)
+            s = "%s  %s outcome %s: %d rounds, total %s" % (
+                hms(r.get("t_ns")), self.who(r), r.get("outcome"),
+                len(r.get("rounds") or []), ms(r.get("total_ms")))
+            if r.get("downtime_ms") is not None:
+                s += ", downtime %s" % ms(r.get("downtime_ms"))
+            if r.get("throttle_pct"):
+                s += ", CPU throttled %s%%" % r.get("throttle_pct")
+            if r.get("error"):
+                s += ", error: %s" % r.get("error")
+            out.append(s)
+        return out
 
 
 def alive(pid):
@@ -347,19 +417,15 @@ def main(argv):
         print(summary(recs))
         return 0
     if cmd == "follow" and len(argv) == 4:
-        # Print records as they arrive until STOPFILE exists.
-        seen, prev = 0, {}
+        # Print state changes, verdict changes and alerts as they arrive,
+        # until STOPFILE exists (the demo).
+        seen, fol = 0, Follower()
         while True:
             stop = os.path.exists(argv[3])
             recs, _ = load(path)
             for r in recs[seen:]:
-                if r.get("kind") == "migration":
-                    key = (r.get("state"), r.get("outcome"))
-                    if prev.get(r.get("id")) == key:
-                        continue	# same state, one more round
-                    prev[r.get("id")] = key
-                if r.get("kind") in ("migration", "alert"):
-                    print(short(r), flush=True)
+                for line in fol.lines(r):
+                    print(line, flush=True)
             seen = len(recs)
             if stop:
                 return 0

@@ -11,7 +11,8 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
-	tests/integration/check_records.py
+	tests/integration/check_records.py \
+	tests/demo.sh
 
 # `make check-integration`: only these, e.g. while working on the agent.
 check-integration: all

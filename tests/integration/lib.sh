@@ -23,7 +23,8 @@
 # Environment: top_srcdir, top_builddir (set by `make check`; derived from
 # this file's location and the current directory otherwise),
 # STRATA_KEEP_TMP=1 keeps the temporary directory, STRATA_TEST_VERBOSE=1
-# prints daemon logs as TAP diagnostics at the end.
+# prints daemon logs as TAP diagnostics at the end.  IT_TAP=0 (the demo)
+# leaves out the TAP plan.
 
 # ---- paths -----------------------------------------------------------------
 
@@ -323,7 +324,7 @@ it_teardown()
 	if [ "$IT_TAP_PLAN" -gt 0 ] && [ "$IT_TAP_N" -ne "$IT_TAP_PLAN" ]; then
 		echo "# planned $IT_TAP_PLAN tests, ran $IT_TAP_N"
 		[ "$st" -eq 0 ] && st=1
-	elif [ "$IT_TAP_PLAN" -eq 0 ]; then
+	elif [ "$IT_TAP_PLAN" -eq 0 ] && [ "${IT_TAP:-1}" = 1 ]; then
 		# no plan up front: the plan comes last, and an early end is a
 		# failure of its own
 		[ "$IT_DONE" -eq 1 ] ||
