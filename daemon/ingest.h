@@ -36,5 +36,7 @@ struct ingest	*ingest_create(struct event_base *, const struct ingest_conf *,
 void		 ingest_destroy(struct ingest *);
 /* Connected agents and counters (frames, refused, closed-bad) as JSON. */
 struct json_object *ingest_stats(struct ingest *);
+/* Added by the transport part: the port bound (useful with "HOST:0"). */
+uint16_t	 ingest_port(struct ingest *);
 
 #endif

@@ -21,6 +21,10 @@ struct push_conf {
 	uint64_t	 spool_max;	/* bytes on disk before the oldest are dropped (logged, counted) */
 	unsigned	 batch_max;	/* records per batch */
 	unsigned	 flush_ms;	/* a partial batch leaves after this */
+	/* Added by the transport part; 0 takes the default. */
+	unsigned	 retry_max_ms;	/* reconnect backoff cap (5000) */
+	unsigned	 heartbeat_ms;	/* heartbeat period (10000) */
+	unsigned	 window;	/* batches in flight before waiting for acks (4) */
 };
 
 struct push	*push_create(struct event_base *, const struct push_conf *);
@@ -32,5 +36,10 @@ void		 push_set_stats(struct push *, struct json_object *stats);
 int		 push_sync(struct push *);
 void		 push_destroy(struct push *);
 struct json_object *push_stats(struct push *);
+/* Added by the transport part. */
+/* Records accepted but not yet acknowledged (in flight or spooled). */
+uint64_t	 push_unacked(struct push *);
+/* 1 once the aggregator said WELCOME on the current connection. */
+int		 push_connected(struct push *);
 
 #endif
