@@ -42,6 +42,7 @@
 #define PUSH_RETRY_MIN_MS	100
 #define PUSH_RETRY_MAX_MS	5000
 #define PUSH_HEARTBEAT_MS	10000
+#define PUSH_HEARTBEAT_MAX_MS	60000
 #define PUSH_WINDOW		4
 #define PUSH_BATCH_BYTES	(4U * 1024 * 1024)
 #define PUSH_CONNECT_S		5	/* connect and handshake timeout */
@@ -261,10 +262,14 @@ push_send(struct push *p, int flush)
 	return (0);
 }
 
+/* Also bounds what a crash of the agent can lose to flush_ms of records. */
 static void
 push_flush_cb(evutil_socket_t fd, short events, void *arg)
 {
-	push_send(arg, 1);
+	struct push *p = arg;
+
+	spool_flush(p->spool);
+	push_send(p, 1);
 }
 
 /* The counters a heartbeat carries: the agent's own, then push's. */
@@ -525,6 +530,8 @@ push_create(struct event_base *base, const struct push_conf *conf)
 	p->flush_ms = conf->flush_ms ? conf->flush_ms : PUSH_FLUSH_MS;
 	p->retry_max_ms = conf->retry_max_ms ? conf->retry_max_ms : PUSH_RETRY_MAX_MS;
 	p->heartbeat_ms = conf->heartbeat_ms ? conf->heartbeat_ms : PUSH_HEARTBEAT_MS;
+	if (p->heartbeat_ms > PUSH_HEARTBEAT_MAX_MS)
+		p->heartbeat_ms = PUSH_HEARTBEAT_MAX_MS;	/* ingest's idle limit is 120 s */
 	p->window = conf->window ? conf->window : PUSH_WINDOW;
 	p->backoff_ms = PUSH_RETRY_MIN_MS;
 	if (p->backoff_ms > p->retry_max_ms)
@@ -576,9 +583,7 @@ push_record(struct push *p, struct json_object *rec)
 		return (-1);
 	}
 	p->records++;
-	if (p->state != PUSH_READY)
-		return (0);
-	if (spool_unsent(p->spool) >= p->batch_max)
+	if (p->state == PUSH_READY && spool_unsent(p->spool) >= p->batch_max)
 		push_send(p, 0);
 	else if (!evtimer_pending(p->flush_ev, NULL)) {
 		ms_tv(p->flush_ms, &tv);

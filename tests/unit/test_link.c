@@ -437,7 +437,7 @@ main(void)
 	uint16_t port;
 	uint64_t before, stored_before;
 	double t0, dt;
-	int i, type, fd, missing;
+	int i, type, fd, missing, fill[64], nfill;
 
 	log_init("test_link", 1, 0);
 	signal(SIGPIPE, SIG_IGN);	/* as the daemons do */
@@ -681,15 +681,19 @@ main(void)
 
 	/* --- EMFILE: accepting pauses for a second --- */
 	port = ingest_port(ig);
-	run_until(NULL, NULL, 20);	/* deferred closes of the tests above */
+	run_until(NULL, NULL, 200);	/* deferred closes of the tests above */
 	r = raw_connect(port);
 	getrlimit(RLIMIT_NOFILE, &rl);
 	fd = dup(0);
 	close(fd);
 	low = rl;
-	low.rlim_cur = (rlim_t)fd;	/* no descriptor left */
+	low.rlim_cur = (rlim_t)fd + 64;
 	setrlimit(RLIMIT_NOFILE, &low);
+	for (nfill = 0; nfill < 64 && (fill[nfill] = dup(0)) != -1; nfill++)
+		;			/* no descriptor left */
 	run_until(NULL, NULL, 50);
+	while (nfill > 0)
+		close(fill[--nfill]);
 	setrlimit(RLIMIT_NOFILE, &rl);
 	is_int(stat_ingest(ig, "accept_pauses"), 1, "out of descriptors: accepting paused once");
 	o = ingest_stats(ig);
