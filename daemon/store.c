@@ -180,9 +180,15 @@ static const char *const store_sql[ST__COUNT] = {
 	    "verdict = coalesce(?14, verdict) "
 	    "WHERE side = ?1 AND n = ?3 AND ("
 	    "(?4 IS NOT NULL AND ?4 IS NOT t_ns) OR "
+	    "(?5 IS NOT NULL AND ?5 IS NOT start_ns) OR "
 	    "(?6 IS NOT NULL AND ?6 IS NOT dirty_pages) OR "
+	    "(?7 IS NOT NULL AND ?7 IS NOT duration_ms) OR "
+	    "(?8 IS NOT NULL AND ?8 IS NOT dirty_rate_bps) OR "
 	    "(?9 IS NOT NULL AND ?9 IS NOT pending_bytes) OR "
+	    "(?10 IS NOT NULL AND ?10 IS NOT bandwidth_bps) OR "
 	    "(?11 IS NOT NULL AND ?11 IS NOT bytes) OR "
+	    "(?12 IS NOT NULL AND ?12 IS NOT predicted_downtime_ms) OR "
+	    "(?13 IS NOT NULL AND ?13 IS NOT throttle_pct) OR "
 	    "(?14 IS NOT NULL AND ?14 IS NOT verdict))",
 	[ST_ROUNDS_OF_SIDE] =
 	    "SELECT n, t_ns, start_ns, dirty_pages, duration_ms, "

@@ -126,6 +126,25 @@ round_obj(int n, int64_t t, int dirty)
 	return o;
 }
 
+/* A round as a `migration` record carries it (mig_round_brief()). */
+static struct json_object *
+round_brief(int n, int64_t t, int dirty)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "n", json_object_new_int(n));
+	json_object_object_add(o, "t_ns", json_object_new_int64(t));
+	json_object_object_add(o, "dirty_pages", json_object_new_int64(dirty));
+	json_object_object_add(o, "duration_ms", json_object_new_double(100.25));
+	json_object_object_add(o, "pending_bytes",
+	    json_object_new_int64((int64_t)dirty * 4096));
+	json_object_object_add(o, "predicted_downtime_ms",
+	    json_object_new_double(dirty * 4096 / 33554.432));
+	json_object_object_add(o, "verdict", json_object_new_string(
+	    n > 3 ? "stalled" : "converging"));
+	return o;
+}
+
 static struct json_object *
 common(const char *kind, const char *node, int64_t t, const char *uuid,
     const char *name)
@@ -179,10 +198,35 @@ mig_obj(const char *id, const char *node, int64_t t, const char *uuid,
 	    json_object_new_double(33554432.0));
 	json_object_object_add(o, "throttle_pct", NULL);
 	json_object_object_add(o, "dirty_syncs", json_object_new_int(nr));
-	json_object_object_add(o, "stages", json_object_new_array());
+	a = json_object_new_array();
+	for (i = 0; i < 3; i++) {
+		struct json_object *so = json_object_new_object();
+
+		json_object_object_add(so, "name", json_object_new_string(
+		    i == 0 ? "setup" : i == 1 ? "iterative" : "stop-copy"));
+		json_object_object_add(so, "start_ns",
+		    json_object_new_int64(start + i * SEC));
+		json_object_object_add(so, "end_ns",
+		    json_object_new_int64(start + (i + 1) * SEC));
+		json_object_object_add(so, "duration_ms",
+		    json_object_new_double(1000));
+		json_object_array_add(a, so);
+	}
+	json_object_object_add(o, "stages", a);
+	a = json_object_new_array();
+	for (i = 0; i < 3; i++) {
+		struct json_object *so = json_object_new_object();
+
+		json_object_object_add(so, "state", json_object_new_string(
+		    i == 0 ? "setup" : i == 1 ? "active" : "device"));
+		json_object_object_add(so, "t_ns",
+		    json_object_new_int64(start + i * SEC));
+		json_object_array_add(a, so);
+	}
+	json_object_object_add(o, "states", a);
 	a = json_object_new_array();
 	for (i = 0; i < nr && strcmp(role, "source") == 0; i++)
-		json_object_array_add(a, round_obj(i + 1, start + (i + 1) *
+		json_object_array_add(a, round_brief(i + 1, start + (i + 1) *
 		    SEC / 10, dirty[i]));
 	json_object_object_add(o, "rounds", a);
 	return o;

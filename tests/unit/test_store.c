@@ -856,6 +856,56 @@ test_stale(void)
 	store_close(s);
 }
 
+/* Rounds before their side, brief rounds then full ones, plain side ids. */
+static void
+test_edges(void)
+{
+	struct store *s;
+	struct json_object *m, *st, *r;
+	const char *err;
+	int64_t now = T0 + 60 * SEC;
+
+	s = store_open(dbpath("edges.db"));
+	if (s == NULL) {
+		ok(0, "store_open");
+		return;
+	}
+	is_int(batch(s, "x", now, "[%s,%s]", round_rec("m1", "x", 1, T0 + SEC,
+	    500), round_rec("m1", "x", 2, T0 + 2 * SEC, 400)), 0,
+	    "rounds before their side are stored");
+	st = store_q_status(s, &err);
+	is_int(geti(st, "migrations_total"), 0, "they make no migration yet");
+	json_object_put(st);
+	is_int(one(s, "x", now, mig_rec("m1", "x", T0 + 3 * SEC, "uuid-e",
+	    "source", "active", NULL, "\"rounds\":[{\"n\":1,\"t_ns\":1},"
+	    "{\"n\":2,\"t_ns\":2},{\"n\":3,\"t_ns\":1795634433000000000,"
+	    "\"dirty_pages\":300}]")), 0, "then the side");
+	m = store_q_migration(s, "x/m1", &err);
+	is_str(gets(m, "id"), "x/m1", "a plain side id gets its node");
+	is_int(geti(m, "rounds"), 3, "2 rounds before, 1 more in the record");
+	r = get(json_object_array_get_idx(get(m, "sides"), 0), "rounds");
+	is_int(geti(json_object_array_get_idx(r, 0), "dirty_pages"), 500,
+	    "round 1 kept its data");
+	json_object_put(m);
+	one(s, "x", now, round_rec("m1", "x", 3, T0 + 3 * SEC, 300));
+	m = store_q_migration(s, "m1", &err);
+	is_int(geti(m, "rounds"), 3, "the full round 3 is no new round");
+	r = get(json_object_array_get_idx(get(m, "sides"), 0), "rounds");
+	ok(getd(json_object_array_get_idx(r, 2), "dirty_rate_bps") == 2.5e8,
+	    "but completes the brief one");
+	json_object_put(m);
+
+	one(s, "y", now, mig_rec("m1", "y", T0, "uuid-other", "destination",
+	    "active", NULL, ""));
+	m = store_q_migration(s, "m1", &err);
+	ok(m == NULL && err != NULL, "a side id on two nodes is ambiguous");
+	diag("%s", err ? err : "(no error)");
+	m = store_q_migration(s, "y/m1", &err);
+	is_str(gets(m, "dst_node"), "y", "node/side-id tells them apart");
+	json_object_put(m);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -867,7 +917,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	plan(142);
+	plan(152);
 	test_open_and_dedupe();
 	test_correlation();
 	test_outcomes();
@@ -876,10 +926,11 @@ main(void)
 	test_schema();
 	test_alerts();
 	test_stale();
+	test_edges();
 	while (npool > 0)
 		free(pool[--npool]);
-	if (tap_n != 142)
-		diag("ran %d tests, planned 142", tap_n);
+	if (tap_n != 152)
+		diag("ran %d tests, planned 152", tap_n);
 	if (!tap_failed) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
