@@ -1277,18 +1277,21 @@ store_check_stale(struct store *s, int64_t now_ns, int64_t stale_ns)
 	sqlite3_stmt *st;
 	char *names[256], msg[512];
 	int64_t seen[256];
-	int n = 0, r, i;
+	int n = 0, r = 0, i;
 
 	if (store_tx_begin(s) == -1)
 		return -1;
 	st = store_st(s, ST_NODE_STALE_LIST);
 	sqlite3_bind_int64(st, 1, now_ns - stale_ns);
+	/* More than 256 at once: the others at the next check. */
 	while (n < 256 && (r = store_row(s, st, "stale nodes")) == 1) {
 		seen[n] = sqlite3_column_int64(st, 1);
 		if ((names[n] = store_col_dup(st, 0)) != NULL)
 			n++;
 	}
 	sqlite3_reset(st);
+	if (r == -1)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		st = store_st(s, ST_NODE_SET_STALE);
 		store_bind_str(st, 1, names[i]);
