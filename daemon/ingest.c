@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,10 +140,24 @@ conn_queue(struct ingest_conn *c)
 	return (rv);
 }
 
+/*
+ * Closing: the REFUSE is written, then the write side shut; what the agent
+ * still sends is read and dropped until it closes, so its unread batches do
+ * not turn our close into a reset that would lose the REFUSE on its side.
+ */
+static void
+conn_discard_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
 static void
 conn_drained_cb(struct bufferevent *bev, void *arg)
 {
-	conn_free(arg);
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	bufferevent_disable(bev, EV_WRITE);
 }
 
 static void
@@ -176,17 +191,16 @@ conn_refuse(struct ingest_conn *c, int bad, const char *fmt, ...)
 		c->node = NULL;
 	}
 	c->state = CONN_CLOSING;
-	bufferevent_disable(c->bev, EV_READ);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	conn_discard_cb(c->bev, c);
 	if (proto_refuse(&ig->out, why) == -1 || conn_queue(c) == -1) {
 		conn_free(c);
 		return (-1);
 	}
-	bufferevent_setcb(c->bev, NULL, conn_drained_cb, conn_closing_event_cb, c);
+	bufferevent_setcb(c->bev, conn_discard_cb, conn_drained_cb,
+	    conn_closing_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
-	bufferevent_enable(c->bev, EV_WRITE);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return (-1);
 }
 
@@ -521,6 +535,18 @@ ingest_listen(struct ingest *ig)
 	return (fd);
 }
 
+/* A peer gone away must be a write error, not a signal that kills us. */
+static void
+ingest_nosigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
 struct ingest *
 ingest_create(struct event_base *base, const struct ingest_conf *conf,
     const struct ingest_cb *cb, void *arg)
@@ -532,6 +558,7 @@ ingest_create(struct event_base *base, const struct ingest_conf *conf,
 		return (NULL);
 	}
 	ig->base = base;
+	ingest_nosigpipe();
 	ig->fd = -1;
 	TAILQ_INIT(&ig->conns);
 	if (cb != NULL)

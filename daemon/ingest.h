@@ -2,6 +2,10 @@
  * ingest.h: the aggregator's side of the agent protocol (lib/proto.h):
  * listens, checks each agent's handshake (version, token), decodes batches
  * and acknowledges each one after the callback has stored it.
+ * docs/protocol.md.  ingest_create() ignores SIGPIPE if the program left
+ * it at its default (a lost agent is a write error).  The json objects
+ * passed to callbacks live only during the call (json_object_get() to keep
+ * one); callbacks must not call ingest_destroy().
  */
 #ifndef STRATA_INGEST_H
 #define STRATA_INGEST_H
@@ -27,7 +31,7 @@ struct ingest_cb {
 	int	(*batch)(void *arg, const char *node, struct json_object *records);
 	/* A heartbeat with the agent's counters. */
 	void	(*stats)(void *arg, const char *node, struct json_object *stats);
-	/* The connection of node closed (for any reason). */
+	/* The connection of node closed (for any reason, ingest_destroy too). */
 	void	(*gone)(void *arg, const char *node);
 };
 

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -497,6 +498,18 @@ push_connect(struct push *p)
 	freeaddrinfo(res);
 }
 
+/* A peer gone away must be a write error, not a signal that kills us. */
+static void
+push_nosigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
 struct push *
 push_create(struct event_base *base, const struct push_conf *conf)
 {
@@ -507,6 +520,7 @@ push_create(struct event_base *base, const struct push_conf *conf)
 		return (NULL);
 	}
 	p->base = base;
+	push_nosigpipe();
 	if (conf->aggregator == NULL || proto_hostport(conf->aggregator,
 	    p->host, sizeof(p->host), p->port, sizeof(p->port)) == -1 ||
 	    p->host[0] == '\0') {

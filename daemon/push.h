@@ -2,6 +2,8 @@
  * push.h: the agent's side of the agent protocol (lib/proto.h): connects to
  * the aggregator, sends records in batches acknowledged by sequence number,
  * spools unacknowledged records on disk and resends them after a reconnect.
+ * docs/protocol.md.  A lost peer must be a write error, not a signal:
+ * push_create() ignores SIGPIPE if the program left it at its default.
  */
 #ifndef STRATA_PUSH_H
 #define STRATA_PUSH_H
@@ -28,7 +30,12 @@ struct push_conf {
 };
 
 struct push	*push_create(struct event_base *, const struct push_conf *);
-/* Queues one record (takes a reference of its own); 0, or -1 if refused. */
+/*
+ * Queues one record (takes a reference of its own); 0, or -1 if refused.
+ * The record must be a JSON object with an "id" (records are stored by
+ * (node, id)) of at most 64 KiB serialized; it is spooled at once (the
+ * caller keeps its own reference and may put it right away).
+ */
 int		 push_record(struct push *, struct json_object *rec);
 /* Counters the next heartbeat carries (events_per_s, discarded, ...). */
 void		 push_set_stats(struct push *, struct json_object *stats);

@@ -440,8 +440,7 @@ main(void)
 	int i, type, fd, missing, fill[64], nfill;
 
 	log_init("test_link", 1, 0);
-	signal(SIGPIPE, SIG_IGN);	/* as the daemons do */
-	plan(62);
+	plan(63);
 	base = event_base_new();
 	if (mkdtemp(dir) == NULL)
 		return (1);
@@ -663,6 +662,11 @@ main(void)
 	is_int(push_unacked(p), 200, "200 records unacked when the agent stops");
 	ok(stat_ingest(ig2, "store_failures") >= 1, "aggregator refused batches "
 	    "it could not store (%" PRId64 " times)", stat_ingest(ig2, "store_failures"));
+	o = push_stats(p);
+	ok(strstr(json_object_get_string(json_object_object_get(o, "last_error")),
+	    "could not store") != NULL, "the agent was told: %s",
+	    json_object_get_string(json_object_object_get(o, "last_error")));
+	json_object_put(o);
 	push_destroy(p);
 	s4.fail = 0;
 	stored_before = s4.records;
