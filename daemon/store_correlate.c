@@ -339,9 +339,13 @@ merge_outcome(const struct side *src, const struct side *dst,
 	if (streq(dout, "failed")) {
 		m->outcome = "failed";
 		m->error = dst->error;
-		snprintf(m->detail, sizeof(m->detail), "the destination failed "
-		    "while the source was %s", so != NULL ? so :
-		    src->state ? src->state : "running");
+		if (so != NULL)
+			snprintf(m->detail, sizeof(m->detail), "the destination "
+			    "failed after the source %s", so);
+		else
+			snprintf(m->detail, sizeof(m->detail), "the destination "
+			    "failed while the source was %s", src->state ?
+			    src->state : "running");
 		return;
 	}
 	if (so != NULL) {
