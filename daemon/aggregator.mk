@@ -25,8 +25,38 @@ tests_unit_test_ctl_follow_CPPFLAGS = $(ctl_test_cppflags)
 tests_unit_test_ctl_follow_CFLAGS = $(ctl_test_cflags)
 tests_unit_test_ctl_follow_LDADD = $(ctl_test_ldadd)
 
+sbin_PROGRAMS += daemon/strata-aggregator
+daemon_strata_aggregator_SOURCES = daemon/aggregator.c daemon/aggregator.h \
+	daemon/aggregator_conf.c daemon/alertout.c daemon/alertout.h \
+	$(ctl_sources)
+daemon_strata_aggregator_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(JSON_C_CFLAGS) $(SQLITE3_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+daemon_strata_aggregator_LDADD = daemon/libstore.la daemon/libtransport.la \
+	$(STRATA_LIBS) $(LIBEVENT_LIBS) $(SQLITE3_LIBS) $(LIBSYSTEMD_LIBS)
+
 bin_PROGRAMS += clients/stratactl
 clients_stratactl_SOURCES = clients/stratactl.c clients/ctl_fmt.c \
 	clients/ctl_fmt.h
 clients_stratactl_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
 clients_stratactl_LDADD = $(JSON_C_LIBS) -lm
+
+# The agent stand-in of the integration tests (pushes JSON lines); not a test.
+check_PROGRAMS += tests/unit/test_ctl_push
+tests_unit_test_ctl_push_SOURCES = tests/unit/test_ctl_push.c
+tests_unit_test_ctl_push_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_unit_test_ctl_push_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSON_C_CFLAGS)
+tests_unit_test_ctl_push_LDADD = daemon/libtransport.la $(STRATA_LIBS) \
+	$(LIBEVENT_LIBS)
+
+AGGREGATOR_TESTS = \
+	tests/integration/aggregator_ctl.sh \
+	tests/integration/aggregator_alerts.sh
+TESTS += $(AGGREGATOR_TESTS)
+EXTRA_DIST += $(AGGREGATOR_TESTS)
+
+# `make check-aggregator`: only the aggregator's tests.
+check-aggregator: all tests/unit/test_ctl_cmds tests/unit/test_ctl_follow \
+	    tests/unit/test_ctl_push
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/unit/test_ctl_cmds \
+	    tests/unit/test_ctl_follow $(AGGREGATOR_TESTS)'
+.PHONY: check-aggregator

@@ -269,7 +269,7 @@ test_random(void)
 int
 main(void)
 {
-	plan(58);
+	plan(48);
 	env.store = store_open(":memory:");
 	test_table();
 	test_good();
