@@ -38,6 +38,7 @@
 #include "spool.h"
 
 #define PUSH_BATCH_MAX		500
+#define PUSH_BATCH_MAX_MAX	10000
 #define PUSH_FLUSH_MS		100
 #define PUSH_SPOOL_MAX		(64ULL * 1024 * 1024)
 #define PUSH_RETRY_MIN_MS	100
@@ -228,6 +229,7 @@ push_send(struct push *p, int flush)
 
 	if (p->state != PUSH_READY)
 		return (0);
+	/* Record text; the framing adds a comma per record and 64 bytes. */
 	maxbytes = p->max_frame - PROTO_HDRLEN - 64 - p->batch_max;
 	if (maxbytes > PUSH_BATCH_BYTES)
 		maxbytes = PUSH_BATCH_BYTES;
@@ -541,6 +543,8 @@ push_create(struct event_base *base, const struct push_conf *conf)
 		goto fail;
 	}
 	p->batch_max = conf->batch_max ? conf->batch_max : PUSH_BATCH_MAX;
+	if (p->batch_max > PUSH_BATCH_MAX_MAX)
+		p->batch_max = PUSH_BATCH_MAX_MAX;	/* keeps batches under any frame cap */
 	p->flush_ms = conf->flush_ms ? conf->flush_ms : PUSH_FLUSH_MS;
 	p->retry_max_ms = conf->retry_max_ms ? conf->retry_max_ms : PUSH_RETRY_MAX_MS;
 	p->heartbeat_ms = conf->heartbeat_ms ? conf->heartbeat_ms : PUSH_HEARTBEAT_MS;

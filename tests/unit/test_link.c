@@ -440,7 +440,7 @@ main(void)
 	int i, type, fd, missing, fill[64], nfill;
 
 	log_init("test_link", 1, 0);
-	plan(63);
+	plan(65);
 	base = event_base_new();
 	if (mkdtemp(dir) == NULL)
 		return (1);
@@ -468,6 +468,28 @@ main(void)
 	ok(s1.heartbeats >= 1, "heartbeats arrive (%d in 250 ms at 100 ms)",
 	    s1.heartbeats);
 
+	/* Batches are cut by bytes too: 5000 records of 200 bytes, 256 KiB cap. */
+	{
+		struct push_conf pc;
+		char a[64];
+
+		snprintf(a, sizeof(a), "127.0.0.1:%u", port);
+		memset(&pc, 0, sizeof(pc));
+		pc.aggregator = a;
+		pc.node = "n8";
+		pc.token = TOKEN;
+		pc.batch_max = 5000;
+		p = push_create(base, &pc);
+		run_until(p_connected, p, 3000);
+		before = s1.batches;
+		feed(p, "n8", 50000, 55000);
+		ok(run_until(p_drained, p, 5000) && s1.distinct == 6050,
+		    "5000 records with batch_max 5000 against a 256 KiB cap: all stored");
+		ok(s1.batches - before >= 4 && stat_push(p, "failures") == 0,
+		    "in %" PRIu64 " frames under the cap, no refusal", s1.batches - before);
+		push_destroy(p);
+	}
+
 	/* --- refusals --- */
 	p2 = agent("n2", port, "wrong", NULL);
 	w.p = p2;
@@ -480,7 +502,7 @@ main(void)
 	    json_object_get_string(json_object_object_get(o, "last_error")));
 	json_object_put(o);
 	is_int(stat_ingest(ig, "refused"), 1, "aggregator counted 1 refusal");
-	is_int(s1.hellos, 1, "no hello callback for n2");
+	is_int(s1.hellos, 2, "no hello callback for n2 (2: n1 and n8)");
 	push_destroy(p2);
 
 	r = raw_connect(port);
@@ -536,8 +558,8 @@ main(void)
 	ok(r->eof, "and that connection is closed");
 	raw_free(r);
 	feed(p1, "n1", 2000, 2100);
-	ok(run_until(p_drained, p1, 3000) && s1.distinct == 1150,
-	    "agent n1 keeps working: 1150 records stored");
+	ok(run_until(p_drained, p1, 3000) && s1.distinct == 6150,
+	    "agent n1 keeps working: 6150 records stored");
 
 	r = raw_connect(port);
 	proto_hello(&b, "trunc", "0", TOKEN, 0);
@@ -567,8 +589,8 @@ main(void)
 	is_int(stat_ingest(ig, "closed_bad") - (int64_t)before, 3,
 	    "3 connections closed as bad (oversized, truncated, garbage)");
 	feed(p1, "n1", 2100, 2200);
-	ok(run_until(p_drained, p1, 3000) && s1.distinct == 1250,
-	    "agent n1 still works: 1250 records stored");
+	ok(run_until(p_drained, p1, 3000) && s1.distinct == 6250,
+	    "agent n1 still works: 6250 records stored");
 	is_int(stat_push(p1, "connects"), 1, "n1 never lost its connection");
 	is_int(stat_push(p1, "failures"), 0, "n1 saw no failure");
 
@@ -730,7 +752,7 @@ main(void)
 
 	push_destroy(p1);
 	ingest_destroy(ig);
-	is_int(s1.gones, 4, "gone was called for big, trunc, late and, by "
+	is_int(s1.gones, 5, "gone was called for n8, big, trunc, late and, by "
 	    "ingest_destroy, n1");
 	proto_buf_free(&b);
 	snprintf(spool, sizeof(spool), "%s/n6.spool", dir);
