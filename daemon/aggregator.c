@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "store.h"
 #include "ingest.h"
 #include "ctl.h"
 #include "alertout.h"
+#include "notify.h"
 #include "aggregator.h"
 
 #define SLOW_BATCH_MS	1000	/* a store_records() slower than this is logged */
@@ -37,6 +37,7 @@ struct agg {
 	struct ctl		*ctl;
 	struct ctl_env		 env;
 	struct alertout		*ao;
+	struct notify		*notify;	/* READY, STATUS, WATCHDOG */
 	struct event		*stale_ev;
 	struct event		*sigint, *sigterm;
 	int			 stopping;
@@ -150,6 +151,24 @@ on_status(void *arg, struct json_object *obj)
 		    alertout_stats(agg->ao));
 }
 
+/* systemd's STATUS= line, refreshed with the watchdog. */
+static void
+status_line(void *arg, char *buf, size_t len)
+{
+	struct agg *agg = arg;
+	struct json_object *is = NULL, *v;
+	int agents = 0;
+
+	if (agg->ingest != NULL && (is = ingest_stats(agg->ingest)) != NULL &&
+	    json_object_object_get_ex(is, "agents", &v) &&
+	    json_object_is_type(v, json_type_array))
+		agents = (int)json_object_array_length(v);
+	json_object_put(is);
+	snprintf(buf, len, "%s: %d agents, %llu batches, %llu alerts",
+	    agg->stopping ? "stopping" : "running", agents,
+	    (unsigned long long)agg->batches, (unsigned long long)agg->alerts);
+}
+
 static void
 stale_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -181,7 +200,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 	agg->stopping = 1;
 	log_info("signal %d: stopping", (int)sig);
-	sd_notify(0, "STOPPING=1");
+	notify_stopping(agg->notify);
 	evtimer_del(agg->stale_ev);
 	/* No more agent input, so no more alerts; then end every stream. */
 	ingest_destroy(agg->ingest);
@@ -224,6 +243,8 @@ setup(struct agg *agg)
 		log_warnx("event_base_new failed");
 		return (-1);
 	}
+	if ((agg->notify = notify_create(agg->base, status_line, agg)) == NULL)
+		return (-1);
 	if ((agg->store = store_open(agg->conf.db)) == NULL)
 		return (-1);
 	if (store_set_durable(agg->store, agg->conf.durable) == -1)
@@ -294,6 +315,8 @@ teardown(struct agg *agg)
 	agg->ao = NULL;
 	if (agg->store != NULL)
 		store_close(agg->store);
+	notify_destroy(agg->notify);
+	agg->notify = NULL;
 	if (agg->stale_ev != NULL)
 		event_free(agg->stale_ev);
 	if (agg->sigint != NULL)
@@ -388,8 +411,7 @@ main(int argc, char *argv[])
 	}
 	log_info("strata-aggregator %s: agents on %s, control %s, store %s",
 	    STRATA_VERSION, agg.conf.listen, agg.conf.ctl, agg.conf.db);
-	sd_notifyf(0, "READY=1\nSTATUS=agents on %s, control %s",
-	    agg.conf.listen, agg.conf.ctl);
+	notify_ready(agg.notify);
 	event_base_dispatch(agg.base);
 	log_info("stopped: %llu batches, %llu alerts",
 	    (unsigned long long)agg.batches, (unsigned long long)agg.alerts);

@@ -28,7 +28,7 @@ tests_unit_test_ctl_follow_LDADD = $(ctl_test_ldadd)
 sbin_PROGRAMS += daemon/strata-aggregator
 daemon_strata_aggregator_SOURCES = daemon/aggregator.c daemon/aggregator.h \
 	daemon/aggregator_conf.c daemon/alertout.c daemon/alertout.h \
-	$(ctl_sources)
+	daemon/notify.c daemon/notify.h $(ctl_sources)
 daemon_strata_aggregator_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(JSON_C_CFLAGS) $(SQLITE3_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 daemon_strata_aggregator_LDADD = daemon/libstore.la daemon/libtransport.la \
