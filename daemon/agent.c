@@ -23,11 +23,15 @@
 #include "agent.h"
 #include "analyzer.h"
 #include "log.h"
+#include "push.h"
 #include "source.h"
+#include "token.h"
 
 #define AGENT_BUDGET		4096	/* events per graph run */
 #define AGENT_IDLE_MS		100	/* live session had nothing: pause */
 #define AGENT_REOPEN_MS		1000	/* live session ended: look again */
+#define AGENT_STATS_S		5	/* counters to the aggregator */
+#define AGENT_DRAIN_MS		5000	/* at exit, wait this long for acks */
 
 #define EXIT_RUNTIME		1
 #define EXIT_USAGE		2
@@ -42,6 +46,11 @@ struct agent {
 	struct event_base	*base;
 	struct event		*ev_run;
 	struct event		*ev_sig[3];
+	struct event		*ev_stats;
+	struct event		*ev_drain;
+	struct push		*push;		/* records to the aggregator */
+	uint64_t		 drain_left_ms;
+	uint64_t		 stats_events;	/* events at the last stats tick */
 	FILE			*out;		/* records, JSON lines */
 	const char		*out_name;
 	int			 out_dirty;
@@ -59,6 +68,8 @@ usage(FILE *fp)
 	    "[--jsonl PATH|-]\n"
 	    "                    [--once] [-f CONFIG] [-d] [-D key=value] "
 	    "[--version] [-h]\n"
+	    "                    [--aggregator HOST:PORT [--token-file FILE] "
+	    "[--spool PATH]]\n"
 	    "  URL is net://HOST[:PORT]/host/HOSTNAME/SESSION (lttng-relayd "
 	    "live port)\n");
 }
@@ -73,6 +84,14 @@ agent_record(struct agent *a, struct json_object *rec)
 	const char *s;
 
 	a->records++;
+	if (a->push != NULL) {
+		/* Spooled at once; refusals are counted by push. */
+		push_record(a->push, rec);
+		if (a->out == NULL) {
+			json_object_put(rec);
+			return;
+		}
+	}
 	s = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (fputs(s, a->out) == EOF || fputc('\n', a->out) == EOF) {
@@ -94,7 +113,7 @@ agent_emit(void *arg, struct json_object *rec)
 static void
 agent_flush(struct agent *a)
 {
-	if (!a->out_dirty)
+	if (a->out == NULL || !a->out_dirty)
 		return;
 	a->out_dirty = 0;
 	if (fflush(a->out) == EOF) {
@@ -129,6 +148,27 @@ agent_stats(struct agent *a)
 	json_object_put(an);
 }
 
+/* Leaves once the aggregator acknowledged everything, or at the deadline. */
+static void
+agent_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct timeval tv = { 0, 50 * 1000 };
+	uint64_t left = push_unacked(a->push);
+
+	if (left > 0 && a->drain_left_ms > 0) {
+		a->drain_left_ms -= a->drain_left_ms > 50 ? 50 : a->drain_left_ms;
+		evtimer_add(a->ev_drain, &tv);
+		return;
+	}
+	if (left > 0)
+		log_warnx("%llu records not yet acknowledged; they stay in the "
+		    "spool and are sent at the next start",
+		    (unsigned long long)left);
+	push_sync(a->push);
+	event_base_loopbreak(a->base);
+}
+
 /* End of input or a signal: analyzers emit what is pending, then stop. */
 static void
 agent_finish(struct agent *a, int code)
@@ -138,7 +178,36 @@ agent_finish(struct agent *a, int code)
 	agent_flush(a);
 	agent_stats(a);
 	a->exit_code = code;
+	event_del(a->ev_run);
+	if (a->push != NULL) {
+		a->drain_left_ms = AGENT_DRAIN_MS;
+		agent_drain(-1, 0, a);
+		return;
+	}
 	event_base_loopbreak(a->base);
+}
+
+/* The counters each heartbeat carries to the aggregator. */
+static void
+agent_push_stats(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	const struct source_stats *st = source_stats(a->src);
+	struct json_object *o = json_object_new_object();
+	struct timeval tv = { AGENT_STATS_S, 0 };
+
+	json_object_object_add(o, "events_per_s", json_object_new_double(
+	    (double)(st->events - a->stats_events) / AGENT_STATS_S));
+	json_object_object_add(o, "events", json_object_new_int64((int64_t)st->events));
+	json_object_object_add(o, "discarded_events",
+	    json_object_new_int64((int64_t)st->discarded_events));
+	json_object_object_add(o, "discarded_packets",
+	    json_object_new_int64((int64_t)st->discarded_packets));
+	json_object_object_add(o, "records", json_object_new_int64((int64_t)a->records));
+	a->stats_events = st->events;
+	push_set_stats(a->push, o);
+	json_object_put(o);
+	evtimer_add(a->ev_stats, &tv);
 }
 
 static void
@@ -211,6 +280,12 @@ agent_open_output(struct agent *a)
 {
 	const char *path = a->conf.jsonl != NULL ? a->conf.jsonl : "-";
 
+	/* With an aggregator, records go to a file only when asked. */
+	if (a->conf.aggregator != NULL && a->conf.jsonl == NULL) {
+		a->out_name = "the aggregator";
+		return 0;
+	}
+
 	if (strcmp(path, "-") == 0) {
 		a->out = stdout;
 		a->out_name = "stdout";
@@ -239,6 +314,49 @@ agent_url_is_local(const char *url)
 	p += 6;
 	len = strcspn(p, "/");
 	return len == strlen(host) && strncmp(p, host, len) == 0;
+}
+
+static int
+agent_setup_push(struct agent *a)
+{
+	struct push_conf pc;
+	char *token = NULL;
+	const char *state = getenv("STATE_DIRECTORY");
+	char spool[4096];
+
+	memset(&pc, 0, sizeof(pc));
+	pc.aggregator = a->conf.aggregator;
+	pc.node = a->conf.node;
+	if (a->conf.token_file != NULL &&
+	    (token = token_read(a->conf.token_file)) == NULL)
+		return -1;
+	pc.token = token;
+	/* systemd's StateDirectory= is where the spool lives by default. */
+	if (a->conf.spool != NULL)
+		pc.spool_path = a->conf.spool;
+	else if (state != NULL) {
+		snprintf(spool, sizeof(spool), "%s/agent.spool", state);
+		pc.spool_path = spool;
+	} else
+		log_warnx("no spool configured: unacknowledged records are "
+		    "kept in memory only and lost if the agent stops");
+	pc.spool_max = (uint64_t)(a->conf.spool_max_mb * 1048576.0);
+	pc.batch_max = 500;
+	pc.flush_ms = 100;
+	a->push = push_create(a->base, &pc);
+	if (token != NULL) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	if (a->push == NULL)
+		return -1;
+	if ((a->ev_stats = evtimer_new(a->base, agent_push_stats, a)) == NULL ||
+	    (a->ev_drain = evtimer_new(a->base, agent_drain, a)) == NULL) {
+		log_warnx("evtimer_new failed");
+		return -1;
+	}
+	agent_push_stats(-1, 0, a);
+	return 0;
 }
 
 static int
@@ -284,6 +402,8 @@ agent_setup(struct agent *a)
 		log_warnx("evtimer_new failed");
 		return -1;
 	}
+	if (a->conf.aggregator != NULL && agent_setup_push(a) == -1)
+		return -1;
 	agent_arm(a, 0);
 	log_info("node %s, reading %s %s, records to %s%s", a->conf.node,
 	    live ? "live session" : "trace", input, a->out_name,
@@ -296,6 +416,12 @@ agent_teardown(struct agent *a)
 {
 	unsigned i;
 
+	if (a->push != NULL)
+		push_destroy(a->push);
+	if (a->ev_stats != NULL)
+		event_free(a->ev_stats);
+	if (a->ev_drain != NULL)
+		event_free(a->ev_drain);
 	if (a->ev_run != NULL)
 		event_free(a->ev_run);
 	for (i = 0; i < 3; i++)
@@ -320,6 +446,9 @@ enum {
 	OPT_JSONL,
 	OPT_ONCE,
 	OPT_VERSION,
+	OPT_AGGREGATOR,
+	OPT_TOKEN_FILE,
+	OPT_SPOOL,
 };
 
 static const struct option longopts[] = {
@@ -328,6 +457,9 @@ static const struct option longopts[] = {
 	{ "trace",	required_argument,	NULL,	OPT_TRACE },
 	{ "jsonl",	required_argument,	NULL,	OPT_JSONL },
 	{ "once",	no_argument,		NULL,	OPT_ONCE },
+	{ "aggregator",	required_argument,	NULL,	OPT_AGGREGATOR },
+	{ "token-file",	required_argument,	NULL,	OPT_TOKEN_FILE },
+	{ "spool",	required_argument,	NULL,	OPT_SPOOL },
 	{ "version",	no_argument,		NULL,	OPT_VERSION },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 }
@@ -373,6 +505,18 @@ main(int argc, char *argv[])
 			break;
 		case OPT_ONCE:
 			a.once = 1;
+			break;
+		case OPT_AGGREGATOR:
+			cli[ncli++] = (struct cli_set){ "aggregator", optarg,
+			    "command line" };
+			break;
+		case OPT_TOKEN_FILE:
+			cli[ncli++] = (struct cli_set){ "token_file", optarg,
+			    "command line" };
+			break;
+		case OPT_SPOOL:
+			cli[ncli++] = (struct cli_set){ "spool", optarg,
+			    "command line" };
 			break;
 		case 'd':
 			debug++;

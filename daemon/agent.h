@@ -16,6 +16,10 @@ struct agent_conf {
 	char		*live;			/* net://HOST[:PORT]/host/H/SESSION */
 	char		*trace;			/* CTF trace directory */
 	char		*jsonl;			/* records output, "-" = stdout */
+	char		*aggregator;		/* HOST:PORT to push records to */
+	char		*token_file;		/* handshake token */
+	char		*spool;			/* unacknowledged records on disk */
+	double		 spool_max_mb;		/* spool cap */
 	struct an_params params;
 };
 

@@ -36,6 +36,10 @@ static const struct conf_key conf_keys[] = {
 	{ "live",		CT_STR,    OFF(live),		0, 0 },
 	{ "trace",		CT_STR,    OFF(trace),		0, 0 },
 	{ "jsonl",		CT_STR,    OFF(jsonl),		0, 0 },
+	{ "aggregator",		CT_STR,    OFF(aggregator),	0, 0 },
+	{ "token_file",		CT_STR,    OFF(token_file),	0, 0 },
+	{ "spool",		CT_STR,    OFF(spool),		0, 0 },
+	{ "spool_max_mb",	CT_DOUBLE, OFF(spool_max_mb),	1, 1e6 },
 	{ "downtime_limit_ms",	CT_DOUBLE, OFF(params.downtime_limit_ms), 1, 1e7 },
 	{ "stall_rounds",	CT_UINT,   OFF(params.stall_rounds),	1, 1e6 },
 	{ "min_drop_pct",	CT_DOUBLE, OFF(params.min_drop_pct),	0, 100 },
@@ -50,6 +54,7 @@ conf_init(struct agent_conf *conf)
 	    conf->node[0] == '\0')
 		snprintf(conf->node, sizeof(conf->node), "localhost");
 	conf->node[sizeof(conf->node) - 1] = '\0';
+	conf->spool_max_mb = 64;
 	an_params_default(&conf->params);
 }
 
@@ -59,7 +64,11 @@ conf_free(struct agent_conf *conf)
 	free(conf->live);
 	free(conf->trace);
 	free(conf->jsonl);
+	free(conf->aggregator);
+	free(conf->token_file);
+	free(conf->spool);
 	conf->live = conf->trace = conf->jsonl = NULL;
+	conf->aggregator = conf->token_file = conf->spool = NULL;
 }
 
 /* net[4|6]://HOST[:PORT]/host/HOSTNAME/SESSION, as lttng-live wants it. */

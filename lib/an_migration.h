@@ -12,6 +12,7 @@
 
 #define MIG_MAX_ROUNDS		4096	/* rounds kept per migration (the latest) */
 #define MIG_MAX_STAGES		8
+#define MIG_RECORD_ROUNDS	200	/* rounds a migration record carries */
 #define MIG_MAX_STATES		32	/* QEMU state changes kept per migration */
 #define MIG_ERROR_GRACE_NS	(2ULL * 1000000000ULL)	/* late error lines */
 

@@ -239,10 +239,15 @@ mig_record(const struct mig_an *an, const struct migration *m, uint64_t t_ns)
 	}
 	J_ADD(o, "states", a);
 
+	/* The latest rounds only, so a record stays small; all are sent as
+	 * migration_round records. */
 	a = json_object_new_array();
-	for (i = 0; i < m->nrounds; i++)
+	i = m->nrounds > MIG_RECORD_ROUNDS ? m->nrounds - MIG_RECORD_ROUNDS : 0;
+	for (; i < m->nrounds; i++)
 		json_object_array_add(a, mig_round_brief(&m->rounds[i]));
 	J_ADD(o, "rounds", a);
+	J_ADD(o, "rounds_total", json_object_new_int((int)(m->nrounds +
+	    m->rounds_dropped)));
 	J_ADD(o, "rounds_dropped", json_object_new_int((int)m->rounds_dropped));
 	return o;
 }
