@@ -102,7 +102,8 @@ else
 	    END { print n + 0 }')
 	it_destroy_session bench
 	NEV=$(sed -n 's/^strata-emit: \([0-9]*\) events.*/\1/p' "$IT_DIR/emit.log")
-	echo "bench: emitted $NEV events in $(echo "$t1 - $t0" | bc) s;" \
+	echo "bench: emitted $NEV events in $(awk -v a="$t0" -v b="$t1" \
+	    'BEGIN { printf "%.2f", b - a }') s;" \
 	    "discarded events $discarded, lost packets $lost;" \
 	    "trace $(du -sh "$TRACE" | cut -f1)"
 	if [ "$discarded" != 0 ] || [ "$lost" != 0 ]; then

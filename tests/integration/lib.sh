@@ -432,7 +432,12 @@ it_wait_listen()
 {
 	local port=$1 n=$((${2:-10} * 10))
 	while [ "$n" -gt 0 ]; do
-		ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN && return 0
+		if command -v ss >/dev/null 2>&1; then
+			ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN &&
+			    return 0
+		elif (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0	# no ss (iproute2): a connection tells too
+		fi
 		sleep 0.1
 		n=$((n - 1))
 	done
@@ -555,7 +560,7 @@ it_destroy_session()
 # The live URL of session NAME on our relayd.
 it_live_url()
 {
-	echo "net://127.0.0.1:$IT_LIVE_PORT/host/$(hostname)/$1"
+	echo "net://127.0.0.1:$IT_LIVE_PORT/host/$(uname -n)/$1"
 }
 
 # it_viewers SESSION: how many live viewers the relayd has on SESSION
