@@ -6,7 +6,9 @@
 # records logged through python/strata_logging.py arrive as JSON; disarm
 # destroys only what arm created; an existing session is left exactly as
 # it was; a kernel tracer that is required but missing, or a relayd that
-# is not there, fail without leaving a session behind.
+# is not there, fail without leaving a session behind.  Then, once the
+# agent has --arm, the same end to end: strata-agent --arm, a migration
+# played with strata-emit, the session gone after SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/ops/lib.sh"
 
 it_init ops-arm 150
@@ -206,6 +208,32 @@ out=$(arm_once kept arm_url="$RELAYD_URL" arm_keep=yes arm_loggers=none \
 tap_is "$(head -n 1 <<<"$out") / $(sessions)" \
     "armed created=1 kernel=0 ust=1 python=0 kernel_rules=0 session=kept / kept mine " \
     "arm_keep = yes: the session stays after disarm; arm_loggers = none: no Python"
+
+# ---- the real agent: strata-agent --arm, end to end (skipped until the
+# agent has the option; docs/operations.md "Wiring")
+if [ -x "$IT_AGENT" ] && "$IT_AGENT" --help 2>&1 | grep -q -- '--arm'; then
+	AG=$(it_bin "$IT_AGENT")
+	E2E=$IT_DIR/home/e2e.jsonl
+	"${IT_AS_NOBODY[@]}" "$AG" --arm --live "$(it_live_url e2e)" \
+	    -D arm_url="$RELAYD_URL" -D arm_loggers=none --jsonl "$E2E" \
+	    >>"$IT_DIR/agent.log" 2>&1 &
+	IT_AGENT_PID=$!
+	IT_PIDS+=("$IT_AGENT_PID")
+	it_wait_viewer e2e 20
+	tap_ok $? "strata-agent --arm creates session e2e and attaches to it" ||
+	    tap_diag "$(tail -n 5 "$IT_DIR/agent.log")"
+	it_emit --speed 20 "$(it_scenario converge)"
+	it_wait_record "$E2E" 30 'finals and finals[0]["outcome"] == "completed"'
+	tap_ok $? "a migration played into the armed session is followed to completed"
+	kill -TERM "$IT_AGENT_PID"
+	timeout 20 tail --pid="$IT_AGENT_PID" -f /dev/null
+	wait "$IT_AGENT_PID"
+	tap_is "$? $(sessions)" "0 kept mine " \
+	    "on SIGTERM the agent exits 0 and destroys the session it armed"
+	IT_AGENT_PID=
+else
+	tap_skip 3 "strata-agent has no --arm yet"
+fi
 
 # ---- configuration errors
 "$ARM" "$(it_live_url x)" arm_kernel=maybe >/dev/null 2>"$IT_DIR/bad.log"

@@ -87,7 +87,7 @@ fi
 
 if [ -x "$R$SBINDIR/strata-agent" ]; then
 	sed 's/^#\([a-z_]* = \)/\1/' "$R$CONFDIR/agent.conf" |
-	    grep -v '^arm = ' >"$IT_DIR/agent-all.conf"
+	    grep -v '^arm = \|^token_file = ' >"$IT_DIR/agent-all.conf"
 	# exit 1 (the trace is missing) means the configuration was accepted
 	"$R$SBINDIR/strata-agent" -f "$IT_DIR/agent-all.conf" -D jsonl=- \
 	    --trace "$IT_DIR/no-such-trace" >"$IT_DIR/agent-n.log" 2>&1
