@@ -18,11 +18,11 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <systemd/sd-daemon.h>
 
 #include "agent.h"
 #include "analyzer.h"
 #include "log.h"
+#include "notify.h"
 #include "push.h"
 #include "source.h"
 #include "token.h"
@@ -58,6 +58,8 @@ struct agent {
 	uint64_t		 records;
 	uint64_t		 write_errors;
 	int			 exit_code;
+	struct notify		*notify;	/* READY, STATUS, WATCHDOG */
+	struct arm_state	 arm;		/* what --arm created */
 };
 
 static void
@@ -69,7 +71,7 @@ usage(FILE *fp)
 	    "                    [--once] [-f CONFIG] [-d] [-D key=value] "
 	    "[--version] [-h]\n"
 	    "                    [--aggregator HOST:PORT [--token-file FILE] "
-	    "[--spool PATH]]\n"
+	    "[--spool PATH]] [--arm]\n"
 	    "  URL is net://HOST[:PORT]/host/HOSTNAME/SESSION (lttng-relayd "
 	    "live port)\n");
 }
@@ -173,7 +175,7 @@ agent_drain(evutil_socket_t fd, short what, void *arg)
 static void
 agent_finish(struct agent *a, int code)
 {
-	sd_notify(0, "STOPPING=1");
+	notify_stopping(a->notify);
 	an_set_finish(a->set);
 	agent_flush(a);
 	agent_stats(a);
@@ -211,7 +213,7 @@ agent_push_stats(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-agent_arm(struct agent *a, unsigned ms)
+agent_schedule(struct agent *a, unsigned ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
@@ -229,10 +231,10 @@ agent_run(evutil_socket_t fd, short what, void *arg)
 	agent_flush(a);
 	switch (st) {
 	case SOURCE_PROGRESS:
-		agent_arm(a, 0);
+		agent_schedule(a, 0);
 		break;
 	case SOURCE_AGAIN:
-		agent_arm(a, AGENT_IDLE_MS);
+		agent_schedule(a, AGENT_IDLE_MS);
 		break;
 	case SOURCE_END:
 		if (!source_is_live(a->src)) {
@@ -244,13 +246,13 @@ agent_run(evutil_socket_t fd, short what, void *arg)
 		} else {
 			log_info("%s: live session ended, waiting for it to "
 			    "come back", a->conf.live);
-			agent_arm(a, AGENT_REOPEN_MS);
+			agent_schedule(a, AGENT_REOPEN_MS);
 		}
 		break;
 	case SOURCE_ERROR:
 		if (source_is_live(a->src)) {
 			/* The source logs the outage once; keep trying. */
-			agent_arm(a, source_retry_ms(a->src));
+			agent_schedule(a, source_retry_ms(a->src));
 			break;
 		}
 		log_warnx("%s", source_error(a->src));
@@ -359,6 +361,22 @@ agent_setup_push(struct agent *a)
 	return 0;
 }
 
+/* systemd's STATUS= line (systemctl status). */
+static void
+agent_status(void *arg, char *buf, size_t len)
+{
+	struct agent *a = arg;
+	const struct source_stats *st = source_stats(a->src);
+	char armed[128];
+
+	arm_describe(&a->arm, armed, sizeof(armed));
+	snprintf(buf, len, "%s: %llu events, %llu records%s%s",
+	    a->conf.live != NULL ? "live" : "trace",
+	    (unsigned long long)st->events, (unsigned long long)a->records,
+	    a->arm.session[0] != '\0' ? "; " : "",
+	    a->arm.session[0] != '\0' ? armed : "");
+}
+
 static int
 agent_setup(struct agent *a)
 {
@@ -404,7 +422,12 @@ agent_setup(struct agent *a)
 	}
 	if (a->conf.aggregator != NULL && agent_setup_push(a) == -1)
 		return -1;
-	agent_arm(a, 0);
+	if (a->conf.arm.enable &&
+	    arm_session(&a->conf.arm, a->conf.live, &a->arm) == -1)
+		return -1;
+	if ((a->notify = notify_create(a->base, agent_status, a)) == NULL)
+		return -1;
+	agent_schedule(a, 0);
 	log_info("node %s, reading %s %s, records to %s%s", a->conf.node,
 	    live ? "live session" : "trace", input, a->out_name,
 	    a->vr != NULL ? ", VM names from /proc" : "");
@@ -427,9 +450,11 @@ agent_teardown(struct agent *a)
 	for (i = 0; i < 3; i++)
 		if (a->ev_sig[i] != NULL)
 			event_free(a->ev_sig[i]);
+	notify_destroy(a->notify);
 	if (a->base != NULL)
 		event_base_free(a->base);
 	source_destroy(a->src);
+	arm_disarm(&a->arm);
 	an_set_destroy(a->set);
 	vmresolve_destroy(a->vr);
 	if (a->out != NULL && a->out != stdout)
@@ -449,6 +474,7 @@ enum {
 	OPT_AGGREGATOR,
 	OPT_TOKEN_FILE,
 	OPT_SPOOL,
+	OPT_ARM,
 };
 
 static const struct option longopts[] = {
@@ -460,6 +486,7 @@ static const struct option longopts[] = {
 	{ "aggregator",	required_argument,	NULL,	OPT_AGGREGATOR },
 	{ "token-file",	required_argument,	NULL,	OPT_TOKEN_FILE },
 	{ "spool",	required_argument,	NULL,	OPT_SPOOL },
+	{ "arm",	no_argument,		NULL,	OPT_ARM },
 	{ "version",	no_argument,		NULL,	OPT_VERSION },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 }
@@ -516,6 +543,10 @@ main(int argc, char *argv[])
 			break;
 		case OPT_SPOOL:
 			cli[ncli++] = (struct cli_set){ "spool", optarg,
+			    "command line" };
+			break;
+		case OPT_ARM:
+			cli[ncli++] = (struct cli_set){ "arm", "yes",
 			    "command line" };
 			break;
 		case 'd':
@@ -575,6 +606,10 @@ main(int argc, char *argv[])
 		usage(stderr);
 		errors++;
 	}
+	if (errors == 0 && a.conf.arm.enable && a.conf.live == NULL) {
+		log_warnx("arm needs a live URL (--live) naming the session");
+		errors++;
+	}
 	if (errors > 0) {
 		conf_free(&a.conf);
 		return EXIT_USAGE;
@@ -582,7 +617,7 @@ main(int argc, char *argv[])
 
 	a.exit_code = EXIT_RUNTIME;
 	if (agent_setup(&a) == 0) {
-		sd_notify(0, "READY=1");
+		notify_ready(a.notify);
 		if (event_base_dispatch(a.base) == -1) {
 			log_warnx("event loop failed");
 			a.exit_code = EXIT_RUNTIME;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "arm.h"
 
 #define AGENT_NODE_MAX	256
 
@@ -21,6 +22,7 @@ struct agent_conf {
 	char		*spool;			/* unacknowledged records on disk */
 	double		 spool_max_mb;		/* spool cap */
 	struct an_params params;
+	struct arm_conf	 arm;			/* arm, arm_* keys */
 };
 
 /* agent_conf.c */

@@ -56,6 +56,7 @@ conf_init(struct agent_conf *conf)
 	conf->node[sizeof(conf->node) - 1] = '\0';
 	conf->spool_max_mb = 64;
 	an_params_default(&conf->params);
+	arm_conf_init(&conf->arm);
 }
 
 void
@@ -67,6 +68,7 @@ conf_free(struct agent_conf *conf)
 	free(conf->aggregator);
 	free(conf->token_file);
 	free(conf->spool);
+	arm_conf_free(&conf->arm);
 	conf->live = conf->trace = conf->jsonl = NULL;
 	conf->aggregator = conf->token_file = conf->spool = NULL;
 }
@@ -115,10 +117,14 @@ conf_set(struct agent_conf *conf, const char *key, const char *value,
 	const struct conf_key *k;
 	char *end, *p = (char *)conf;
 	double d;
+	int r;
 
 	for (k = conf_keys; k->name != NULL; k++)
 		if (strcmp(k->name, key) == 0)
 			break;
+	if (k->name == NULL &&
+	    (r = arm_conf_set(&conf->arm, key, value, where)) != 1)
+		return r;
 	if (k->name == NULL) {
 		log_warnx("%s: unknown key \"%s\"", where, key);
 		return -1;
