@@ -739,6 +739,14 @@ mig_finish(void *self)
 }
 
 static void
+mig_set_params(void *self, const struct an_params *params)
+{
+	struct mig_an *an = self;
+
+	an->ctx.params = *params;
+}
+
+static void
 mig_stats(void *self, struct json_object *obj)
 {
 	struct mig_an *an = self;
@@ -774,6 +782,7 @@ const struct analyzer_class an_migration_class = {
 	.event = mig_event,
 	.flush = mig_flush,
 	.finish = mig_finish,
+	.set_params = mig_set_params,
 	.stats = mig_stats,
 	.destroy = mig_destroy,
 };

@@ -55,6 +55,8 @@ struct analyzer_class {
 	void		(*flush)(void *self);
 	/* End of input (offline trace or shutdown): emit what is pending. */
 	void		(*finish)(void *self);
+	/* New thresholds (SIGHUP): they apply from the next round on. */
+	void		(*set_params)(void *self, const struct an_params *);
 	/* Counters for the agent's stats line; adds members to obj. */
 	void		(*stats)(void *self, struct json_object *obj);
 	void		(*destroy)(void *self);
@@ -76,6 +78,7 @@ unsigned	 an_set_classify(const struct an_set *, const char *name, int *codes);
 /* Hands ev to every analyzer whose code is >= 0; ev->code is set per analyzer. */
 void		 an_set_event(struct an_set *, struct ev *ev, const int *codes);
 void		 an_set_flush(struct an_set *);
+void		 an_set_params(struct an_set *, const struct an_params *);
 void		 an_set_finish(struct an_set *);
 struct json_object *an_set_stats(struct an_set *);
 

@@ -108,6 +108,16 @@ an_set_flush(struct an_set *set)
 }
 
 void
+an_set_params(struct an_set *set, const struct an_params *params)
+{
+	unsigned i;
+
+	for (i = 0; i < set->n; i++)
+		if (analyzer_table[i]->set_params != NULL)
+			analyzer_table[i]->set_params(set->self[i], params);
+}
+
+void
 an_set_finish(struct an_set *set)
 {
 	unsigned i;

@@ -1,0 +1,1 @@
+# tests/integration/chain.mk: whole-chain tests (agents, aggregator, stratactl).
