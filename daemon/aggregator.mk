@@ -50,7 +50,8 @@ tests_unit_test_ctl_push_LDADD = daemon/libtransport.la $(STRATA_LIBS) \
 
 AGGREGATOR_TESTS = \
 	tests/integration/aggregator_ctl.sh \
-	tests/integration/aggregator_alerts.sh
+	tests/integration/aggregator_alerts.sh \
+	tests/integration/aggregator_live.sh
 TESTS += $(AGGREGATOR_TESTS)
 EXTRA_DIST += $(AGGREGATOR_TESTS)
 

@@ -1,12 +1,12 @@
 #!/bin/bash
 # tests/integration/aggregator_ctl.sh: strata-aggregator end to end on a
-# temporary database and control socket.  Records come from the real agent
-# (the recorded qemu-mig trace, offline) plus a destination side and a
-# stalled, cancelled migration written here, pushed over the real agent
-# protocol (test_ctl_push, the transport's push API); then stratactl's
-# JSON contract, `alerts --follow` latency, alert ack, the exec hook (alert
-# JSON on stdin; a hung hook killed at its timeout), malformed control
-# requests, query latencies, node.stale, and a clean SIGTERM.
+# temporary database and control socket.  The real agent pushes what it
+# finds in the recorded qemu-mig trace (strata-agent --trace --aggregator);
+# a destination side and a stalled, cancelled migration written here go
+# over the same protocol (test_ctl_push, the transport's push API); then
+# stratactl's JSON contract, `alerts --follow` latency, alert ack, the exec
+# hook (alert JSON on stdin; a hung hook killed at its timeout), malformed
+# control requests, query latencies, node.stale, and a clean SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 it_init aggregator-ctl 120
@@ -59,6 +59,7 @@ EOF
 chmod 755 "$IT_DIR/hook.sh"
 
 # ---- records ----------------------------------------------------------------
+# The destination side is made from what the agent finds in the trace.
 "$IT_AGENT" --node cmp1 --trace "$top_srcdir/tests/data/traces/qemu-mig" \
     --jsonl "$IT_DIR/cmp1.jsonl" --once >"$IT_DIR/agent.log" 2>&1
 python3 - "$IT_DIR" <<'EOF'
@@ -153,10 +154,13 @@ FOLLOW_PID=$!
 IT_PIDS+=("$FOLLOW_PID")
 wait_file "$IT_DIR/aggregator.log" "follows alerts" 3000
 t0=$(ms_now)
-"$PUSH" "127.0.0.1:$PORT" cmp1 "$IT_DIR/cmp1.jsonl" >>"$IT_DIR/push.log" 2>&1 &&
+# cmp1: the real agent reads the recorded trace and pushes to us.
+timeout -k 5 30 "$IT_AGENT" --node cmp1 --once \
+    --trace "$top_srcdir/tests/data/traces/qemu-mig" \
+    --aggregator "127.0.0.1:$PORT" >>"$IT_DIR/agent.log" 2>&1 &&
 "$PUSH" "127.0.0.1:$PORT" cmp2 "$IT_DIR/cmp2.jsonl" >>"$IT_DIR/push.log" 2>&1 &&
 "$PUSH" "127.0.0.1:$PORT" cmp1 "$IT_DIR/stalled.jsonl" >>"$IT_DIR/push.log" 2>&1
-tap_is $? 0 "records of cmp1 and cmp2 pushed and acknowledged"
+tap_is $? 0 "strata-agent --aggregator (cmp1, real trace) and cmp2's side pushed, acknowledged"
 t1=$(ms_now)
 wait_file "$IT_DIR/follow.out" "migration.not_converging" 3000
 t2=$(ms_now)
