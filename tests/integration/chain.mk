@@ -1,1 +1,16 @@
 # tests/integration/chain.mk: whole-chain tests (agents, aggregator, stratactl).
+# Real LTTng daemons (one relay daemon, a session daemon per node), one
+# strata-agent per node pushing to one strata-aggregator, checked through
+# stratactl.  Each test skips itself with a reason when LTTng or a program
+# it needs is missing.
+CHAIN_TESTS = \
+	tests/integration/chain-correlate.sh
+
+TESTS += $(CHAIN_TESTS)
+EXTRA_DIST += $(CHAIN_TESTS) \
+	tests/integration/chain-ctl.py
+
+# `make check-chain`: only these.
+check-chain: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CHAIN_TESTS)'
+.PHONY: check-chain

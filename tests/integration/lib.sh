@@ -678,3 +678,207 @@ it_cpu_ms()
 	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' \
 	    "/proc/$1/stat" 2>/dev/null
 }
+
+# ---- the whole chain: several nodes, the aggregator, stratactl ------------------
+#
+# For the chain-*.sh tests and the demo.  A "node" is a session daemon of
+# its own (its own LTTNG_HOME, as a compute node has) streaming to the
+# test's one relay daemon; each node's agent reads its node's session and
+# pushes to one strata-aggregator.
+#
+#	it_start_relayd && it_node_start cmp1 && it_node_start cmp2
+#	it_start_aggregator
+#	it_on cmp1 it_create_live_session cmp1
+#	it_start_node_agent cmp1 cmp1 "$IT_DIR/cmp1.jsonl"
+#	it_on cmp1 it_emit --speed 20 "$(it_scenario converge)"
+#	it_ctl --json migrations
+
+IT_AGGREGATOR="$top_builddir/daemon/strata-aggregator"
+IT_STRATACTL="$top_builddir/clients/stratactl"
+IT_CHAIN_CTL="$IT_LIBDIR/chain-ctl.py"
+IT_NODE_SESSIONDS=()	# session daemons of it_node_start
+IT_NODE_AGENTS=()	# agents of it_start_node_agent
+IT_AGG_PID=
+IT_AGG_PORT=		# kept across it_start_aggregator calls (restarts)
+IT_AGG_SOCK=
+IT_AGG_DB=
+
+# it_node_use NODE: it_lttng, it_emit, it_bridge & co talk to NODE's
+# session daemon from now on; "" is the test's first one (it_start_sessiond).
+it_node_use()
+{
+	local home=$IT_DIR/home${1:+-$1}
+	if [ "$IT_ROOT" -eq 1 ]; then
+		IT_AS_NOBODY=(setpriv --reuid=nobody --regid=nogroup
+		    --clear-groups env "LTTNG_HOME=$home" "HOME=$home")
+	else
+		IT_AS_NOBODY=(env "LTTNG_HOME=$home")
+	fi
+}
+
+# it_on NODE CMD...: runs CMD (a function such as it_emit_bg, or a
+# program) against NODE's session daemon, then switches back.
+it_on()
+{
+	local saved=("${IT_AS_NOBODY[@]}") st
+	it_node_use "$1"
+	shift
+	"$@"
+	st=$?
+	IT_AS_NOBODY=("${saved[@]}")
+	return "$st"
+}
+
+# it_node_start NODE: a session daemon for NODE with LTTNG_HOME
+# $IT_DIR/home-NODE; log sessiond-NODE.log.  Ended at teardown.
+it_node_start()
+{
+	local node=$1 n=100 pid agent_port saved=("${IT_AS_NOBODY[@]}")
+	mkdir -p "$IT_DIR/home-$node"
+	[ "$IT_ROOT" -eq 1 ] && chown nobody:nogroup "$IT_DIR/home-$node"
+	it_chain_trap
+	it_node_use "$node"
+	agent_port=$(it_free_ports 1)
+	"${IT_AS_NOBODY[@]}" lttng-sessiond --no-kernel \
+	    --agent-tcp-port="$agent_port" >>"$IT_DIR/sessiond-$node.log" 2>&1 &
+	pid=$!
+	IT_NODE_SESSIONDS+=("$pid")
+	while [ "$n" -gt 0 ]; do
+		kill -0 "$pid" 2>/dev/null || break
+		if it_lttng list >/dev/null 2>&1; then
+			IT_AS_NOBODY=("${saved[@]}")
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	IT_AS_NOBODY=("${saved[@]}")
+	tap_diag "lttng-sessiond of node $node did not start:" \
+	    "$(tail -n 5 "$IT_DIR/sessiond-$node.log")"
+	return 1
+}
+
+# it_start_aggregator [ARGS...]: strata-aggregator -d on 127.0.0.1:
+# IT_AGG_PORT (a free port the first time, the same one on a restart),
+# database IT_AGG_DB ($IT_DIR/agg.db), control socket IT_AGG_SOCK
+# ($IT_DIR/ctl.sock), --alert-log none; pid IT_AGG_PID, log
+# aggregator.log.  Returns once `stratactl status` answers (10 s bound).
+it_start_aggregator()
+{
+	local n=100
+	: "${IT_AGG_PORT:=$(it_free_ports 1)}"
+	: "${IT_AGG_DB:=$IT_DIR/agg.db}"
+	: "${IT_AGG_SOCK:=$IT_DIR/ctl.sock}"
+	it_chain_trap
+	"$IT_AGGREGATOR" -d --listen "127.0.0.1:$IT_AGG_PORT" --db "$IT_AGG_DB" \
+	    --ctl "$IT_AGG_SOCK" --alert-log none "$@" \
+	    >>"$IT_DIR/aggregator.log" 2>&1 &
+	IT_AGG_PID=$!
+	while [ "$n" -gt 0 ] && kill -0 "$IT_AGG_PID" 2>/dev/null; do
+		if [ -S "$IT_AGG_SOCK" ] && it_ctl status >/dev/null 2>&1; then
+			it_wait_listen "$IT_AGG_PORT" 5 && return 0
+			break
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	tap_diag "strata-aggregator did not start:" \
+	    "$(tail -n 5 "$IT_DIR/aggregator.log")"
+	return 1
+}
+
+# it_stop_aggregator [SIGNAL]: TERM (and KILL after 5 s), or only SIGNAL
+# (KILL: a crash).
+it_stop_aggregator()
+{
+	if [ -n "${1:-}" ]; then
+		kill "-$1" "$IT_AGG_PID" 2>/dev/null
+		wait "$IT_AGG_PID" 2>/dev/null
+	else
+		it_kill_pid "$IT_AGG_PID" 50
+	fi
+	IT_AGG_PID=
+}
+
+# it_ctl ARGS...: stratactl on the test's aggregator.
+it_ctl()
+{
+	"$IT_STRATACTL" -s "$IT_AGG_SOCK" "$@"
+}
+
+# it_start_node_agent NODE SESSION JSONL [ARGS...]: strata-agent --node NODE
+# reading SESSION on the relayd, pushing to the aggregator with the spool
+# $IT_DIR/spool-NODE, writing its records to JSONL as well (appended);
+# pid in IT_LAST_PID, log agent-NODE.log.  Ended at teardown, before the
+# aggregator.
+it_start_node_agent()
+{
+	local node=$1 s=$2 out=$3
+	shift 3
+	it_chain_trap
+	touch "$out"
+	"$IT_AGENT" --node "$node" --live "$(it_live_url "$s")" --jsonl "$out" \
+	    --aggregator "127.0.0.1:$IT_AGG_PORT" --spool "$IT_DIR/spool-$node" \
+	    "$@" >>"$IT_DIR/agent-$node.log" 2>&1 &
+	IT_LAST_PID=$!
+	IT_NODE_AGENTS+=("$IT_LAST_PID")
+	sleep 0.2
+	kill -0 "$IT_LAST_PID" 2>/dev/null && return 0
+	tap_diag "strata-agent of $node exited at once:" \
+	    "$(tail -n 5 "$IT_DIR/agent-$node.log")"
+	return 1
+}
+
+# it_wait_ctl TIMEOUT EXPR ARGS...: waits until EXPR (Python over j, the
+# JSON of `stratactl --json ARGS`) is true; prints the last value.
+it_wait_ctl()
+{
+	local t=$1 e=$2
+	shift 2
+	python3 "$IT_CHAIN_CTL" wait "$t" "$e" "$IT_STRATACTL" -s "$IT_AGG_SOCK" \
+	    --json "$@"
+}
+
+# tap_json NAME=FILE... <<EOF: checks over JSON files, as tap_recs (blocks
+# of a description line and an indented expression); each file's JSON is
+# bound to its NAME.
+tap_json()
+{
+	local st desc expr val failed=0
+	while IFS=$'\t' read -r st desc expr val; do
+		if [ "$st" = 1 ]; then
+			tap_ok 0 "$desc"
+		else
+			tap_ok 1 "$desc"
+			tap_diag "expression: $expr" "value: $val"
+			failed=1
+		fi
+	done < <(python3 "$IT_CHAIN_CTL" batch "$@")
+	return "$failed"
+}
+
+# Teardown of what the helpers above started (agents, the aggregator, the
+# nodes' session daemons), then it_teardown.
+it_chain_teardown()
+{
+	local st=$? p k kids
+	trap '' TERM INT
+	for p in "${IT_NODE_AGENTS[@]}"; do
+		it_kill_pid "$p" 60
+	done
+	it_kill_pid "$IT_AGG_PID" 50
+	for p in "${IT_NODE_SESSIONDS[@]}"; do
+		kids=$(pgrep -P "$p")
+		it_kill_pid "$p" 50
+		for k in $kids $(for k in $kids; do pgrep -P "$k"; done); do
+			it_kill_pid "$k" 10
+		done
+	done
+	(exit "$st")
+	it_teardown
+}
+
+it_chain_trap()
+{
+	trap it_chain_teardown EXIT
+}
