@@ -3,10 +3,11 @@
  * session (or a trace directory), runs every analyzer over the events and
  * writes the records they emit.
  *
- * One thread, one libevent loop.  The babeltrace2 graph is driven from a
- * timer event: a bounded run, then re-armed at once while there is work,
- * after a short pause when the live session has nothing, after a backoff
- * delay when relayd is gone.  Nothing here busy-waits.
+ * Two threads.  The reader thread (reader.c) runs the babeltrace2 graph:
+ * it decodes, waits when the live session has nothing, and backs off when
+ * relayd is gone, without busy-waiting.  Everything else happens in the
+ * main thread's libevent loop: the analyzers over each batch of events
+ * the reader hands over, the records, the aggregator link, signals.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,12 +25,11 @@
 #include "log.h"
 #include "notify.h"
 #include "push.h"
+#include "reader.h"
 #include "source.h"
 #include "token.h"
 
-#define AGENT_BUDGET		4096	/* events per graph run */
 #define AGENT_IDLE_MS		100	/* live session had nothing: pause */
-#define AGENT_REOPEN_MS		1000	/* live session ended: look again */
 #define AGENT_STATS_S		5	/* counters to the aggregator */
 #define AGENT_DRAIN_MS		5000	/* at exit, wait this long for acks */
 
@@ -44,7 +44,9 @@ struct agent {
 	struct source		*src;
 	struct vmresolve	*vr;
 	struct event_base	*base;
-	struct event		*ev_run;
+	struct reader		*reader;	/* the source, in its thread */
+	struct source_stats	 final_stats;	/* once the reader stopped */
+	int			 have_final_stats;
 	struct event		*ev_sig[3];
 	struct event		*ev_stats;
 	struct event		*ev_drain;
@@ -127,10 +129,24 @@ agent_flush(struct agent *a)
 		a->out_failed = 0;
 }
 
+/* The source's counters, as the reader thread last posted them. */
+static void
+agent_source_stats(struct agent *a, struct source_stats *st)
+{
+	if (a->reader != NULL)
+		reader_stats(a->reader, st);
+	else if (a->have_final_stats)
+		*st = a->final_stats;
+	else
+		*st = *source_stats(a->src);
+}
+
 static void
 agent_stats(struct agent *a)
 {
-	const struct source_stats *st = source_stats(a->src);
+	struct source_stats stb, *st = &stb;
+
+	agent_source_stats(a, st);
 	struct json_object *an = an_set_stats(a->set);
 
 	log_info("stats: events %llu dispatched %llu unclaimed %llu "
@@ -175,12 +191,21 @@ agent_drain(evutil_socket_t fd, short what, void *arg)
 static void
 agent_finish(struct agent *a, int code)
 {
+	/* Stop reading first: nothing reaches the analyzers after finish. */
+	if (a->reader != NULL) {
+		struct source_stats st;
+
+		reader_stats(a->reader, &st);
+		reader_destroy(a->reader);
+		a->reader = NULL;
+		a->final_stats = st;
+		a->have_final_stats = 1;
+	}
 	notify_stopping(a->notify);
 	an_set_finish(a->set);
 	agent_flush(a);
 	agent_stats(a);
 	a->exit_code = code;
-	event_del(a->ev_run);
 	if (a->push != NULL) {
 		a->drain_left_ms = AGENT_DRAIN_MS;
 		agent_drain(-1, 0, a);
@@ -194,7 +219,9 @@ static void
 agent_push_stats(evutil_socket_t fd, short what, void *arg)
 {
 	struct agent *a = arg;
-	const struct source_stats *st = source_stats(a->src);
+	struct source_stats stb, *st = &stb;
+
+	agent_source_stats(a, st);
 	struct json_object *o = json_object_new_object();
 	struct timeval tv = { AGENT_STATS_S, 0 };
 
@@ -212,53 +239,41 @@ agent_push_stats(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(a->ev_stats, &tv);
 }
 
+/* Reader callbacks, in the main thread. */
 static void
-agent_schedule(struct agent *a, unsigned ms)
+agent_rd_event(void *arg, struct ev *ev, const int *codes)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct agent *a = arg;
 
-	evtimer_add(a->ev_run, &tv);
+	an_set_event(a->set, ev, codes);
 }
 
 static void
-agent_run(evutil_socket_t fd, short what, void *arg)
+agent_rd_batch(void *arg)
 {
 	struct agent *a = arg;
-	enum source_status st;
 
-	st = source_run(a->src, AGENT_BUDGET);
 	an_set_flush(a->set);
 	agent_flush(a);
-	switch (st) {
-	case SOURCE_PROGRESS:
-		agent_schedule(a, 0);
-		break;
-	case SOURCE_AGAIN:
-		agent_schedule(a, AGENT_IDLE_MS);
-		break;
-	case SOURCE_END:
-		if (!source_is_live(a->src)) {
-			log_info("%s: end of trace", a->conf.trace);
-			agent_finish(a, 0);
-		} else if (a->once) {
-			log_info("%s: live session ended", a->conf.live);
-			agent_finish(a, 0);
-		} else {
-			log_info("%s: live session ended, waiting for it to "
-			    "come back", a->conf.live);
-			agent_schedule(a, AGENT_REOPEN_MS);
-		}
-		break;
-	case SOURCE_ERROR:
-		if (source_is_live(a->src)) {
-			/* The source logs the outage once; keep trying. */
-			agent_schedule(a, source_retry_ms(a->src));
-			break;
-		}
-		log_warnx("%s", source_error(a->src));
+}
+
+static void
+agent_rd_end(void *arg, enum source_status st, const char *msg)
+{
+	struct agent *a = arg;
+
+	if (st == SOURCE_ERROR) {
+		log_warnx("%s", msg);
 		agent_finish(a, EXIT_RUNTIME);
-		break;
-	}
+	} else if (a->conf.live == NULL) {
+		log_info("%s: end of trace", a->conf.trace);
+		agent_finish(a, 0);
+	} else if (a->once) {
+		log_info("%s: live session ended", a->conf.live);
+		agent_finish(a, 0);
+	} else
+		log_info("%s: live session ended, waiting for it to come "
+		    "back", a->conf.live);
 }
 
 static void
@@ -366,7 +381,9 @@ static void
 agent_status(void *arg, char *buf, size_t len)
 {
 	struct agent *a = arg;
-	const struct source_stats *st = source_stats(a->src);
+	struct source_stats stb, *st = &stb;
+
+	agent_source_stats(a, st);
 	char armed[128];
 
 	arm_describe(&a->arm, armed, sizeof(armed));
@@ -416,10 +433,6 @@ agent_setup(struct agent *a)
 			return -1;
 		}
 	}
-	if ((a->ev_run = evtimer_new(a->base, agent_run, a)) == NULL) {
-		log_warnx("evtimer_new failed");
-		return -1;
-	}
 	if (a->conf.aggregator != NULL && agent_setup_push(a) == -1)
 		return -1;
 	if (a->conf.arm.enable &&
@@ -427,7 +440,16 @@ agent_setup(struct agent *a)
 		return -1;
 	if ((a->notify = notify_create(a->base, agent_status, a)) == NULL)
 		return -1;
-	agent_schedule(a, 0);
+	{
+		static const struct reader_cb cb = {
+			agent_rd_event, agent_rd_batch, agent_rd_end
+		};
+
+		a->reader = reader_create(a->base, a->src,
+		    an_set_count(a->set), AGENT_IDLE_MS, &cb, a);
+		if (a->reader == NULL)
+			return -1;
+	}
 	log_info("node %s, reading %s %s, records to %s%s", a->conf.node,
 	    live ? "live session" : "trace", input, a->out_name,
 	    a->vr != NULL ? ", VM names from /proc" : "");
@@ -445,8 +467,8 @@ agent_teardown(struct agent *a)
 		event_free(a->ev_stats);
 	if (a->ev_drain != NULL)
 		event_free(a->ev_drain);
-	if (a->ev_run != NULL)
-		event_free(a->ev_run);
+	reader_destroy(a->reader);
+	a->reader = NULL;
 	for (i = 0; i < 3; i++)
 		if (a->ev_sig[i] != NULL)
 			event_free(a->ev_sig[i]);

@@ -6,11 +6,12 @@ lib_libstrata_la_SOURCES += lib/source.h lib/source_int.h lib/source.c \
 sbin_PROGRAMS += daemon/strata-agent
 daemon_strata_agent_SOURCES = \
 	daemon/agent.h daemon/agent.c daemon/agent_conf.c daemon/vmresolve.c \
-	daemon/notify.c daemon/notify.h daemon/arm.c daemon/arm.h
+	daemon/notify.c daemon/notify.h daemon/arm.c daemon/arm.h \
+	daemon/reader.c daemon/reader.h
 daemon_strata_agent_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) -I$(top_srcdir)/daemon \
 	$(JSON_C_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LTTNG_CTL_CFLAGS)
 daemon_strata_agent_LDADD = $(TRANSPORT_LIBS) $(LIBSYSTEMD_LIBS) \
-	$(LTTNG_CTL_LIBS)
+	$(LTTNG_CTL_LIBS) -lpthread
 
 check_PROGRAMS += tests/unit/test_source tests/unit/test_vmresolve
 TESTS += tests/unit/test_source tests/unit/test_vmresolve

@@ -347,6 +347,8 @@ fail:
 	return -1;
 }
 
+static void	source_dispatch_set(void *, struct ev *, const int *);
+
 struct source *
 source_create(const char *input, int live, struct an_set *set)
 {
@@ -361,6 +363,8 @@ source_create(const char *input, int live, struct an_set *set)
 	src->live = live;
 	src->set = set;
 	src->nan = an_set_count(set);
+	src->dispatch = source_dispatch_set;
+	src->dispatch_arg = set;
 	src->retry_ms = RETRY_MIN_MS;
 	src->over = SOURCE_PROGRESS;
 	if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
@@ -382,10 +386,24 @@ source_destroy(struct source *src)
 	if (src == NULL)
 		return;
 	source_reset(src);
+	source_names_free(src);
 	bt_plugin_put_ref(src->ctf);
 	bt_plugin_put_ref(src->utils);
 	free(src->input);
 	free(src);
+}
+
+void
+source_set_dispatch(struct source *src, source_dispatch_fn fn, void *arg)
+{
+	src->dispatch = fn;
+	src->dispatch_arg = arg;
+}
+
+static void
+source_dispatch_set(void *arg, struct ev *ev, const int *codes)
+{
+	an_set_event(arg, ev, codes);
 }
 
 void

@@ -34,6 +34,13 @@ struct source_stats {
 
 /* Sees every event, wanted or not (tests, event dumps); may be NULL. */
 typedef void	(*source_hook_fn)(void *arg, const struct ev *);
+/*
+ * Gets every wanted event with its analyzers' codes; by default
+ * an_set_event() on the set.  A reader thread sets its own to hand events
+ * over to another thread: the event and field names stay valid until
+ * source_destroy(), string values only during the call.
+ */
+typedef void	(*source_dispatch_fn)(void *arg, struct ev *, const int *codes);
 
 struct source;
 
@@ -41,6 +48,7 @@ struct source;
 struct source	*source_create(const char *input, int live, struct an_set *);
 void		 source_destroy(struct source *);
 void		 source_set_hook(struct source *, source_hook_fn, void *);
+void		 source_set_dispatch(struct source *, source_dispatch_fn, void *);
 enum source_status source_run(struct source *, unsigned budget);
 /* One readable line describing the last SOURCE_ERROR. */
 const char	*source_error(const struct source *);

@@ -73,6 +73,40 @@ field_kind(const bt_field_class *fc, int *ok)
 	return FK_UINT;
 }
 
+/* One copy of each name for the source's lifetime (rare: per class). */
+static const char *
+source_name(struct source *src, const char *s)
+{
+	struct source_name *n;
+	size_t len;
+
+	if (s == NULL)
+		s = "";
+	for (n = src->names; n != NULL; n = n->next)
+		if (strcmp(n->s, s) == 0)
+			return n->s;
+	len = strlen(s) + 1;
+	if ((n = malloc(sizeof(*n) + len)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return "";
+	}
+	memcpy(n->s, s, len);
+	n->next = src->names;
+	src->names = n;
+	return n->s;
+}
+
+void
+source_names_free(struct source *src)
+{
+	struct source_name *n;
+
+	while ((n = src->names) != NULL) {
+		src->names = n->next;
+		free(n);
+	}
+}
+
 /* Finds an integer member of the common context by name. */
 static int64_t
 context_member(const bt_field_class *ctx, const char *name, int *is_signed)
@@ -118,8 +152,7 @@ cls_resolve(struct source *src, const bt_event_class *cls)
 	}
 	bt_event_class_get_ref(cls);
 	ci->cls = cls;
-	if ((ci->name = bt_event_class_get_name(cls)) == NULL)
-		ci->name = "";
+	ci->name = source_name(src, bt_event_class_get_name(cls));
 	ci->wanted = an_set_classify(src->set, ci->name, ci->codes);
 	sc = bt_event_class_borrow_stream_class_const(cls);
 	ci->has_clock = bt_stream_class_borrow_default_clock_class_const(sc)
@@ -139,8 +172,8 @@ cls_resolve(struct source *src, const bt_event_class *cls)
 		if (!ok)
 			continue;
 		ci->f[ci->nfields].index = i;
-		ci->f[ci->nfields].name =
-		    bt_field_class_structure_member_get_name(m);
+		ci->f[ci->nfields].name = source_name(src,
+		    bt_field_class_structure_member_get_name(m));
 		ci->nfields++;
 	}
 	src->st.classes++;
@@ -368,7 +401,7 @@ handle_event(struct source *src, const bt_message *msg)
 		log_event(&ev, ci->wanted);
 	if (ci->wanted == 0)
 		return 0;
-	an_set_event(src->set, &ev, ci->codes);
+	src->dispatch(src->dispatch_arg, &ev, ci->codes);
 	src->st.dispatched++;
 	return 0;
 }

@@ -19,6 +19,8 @@ struct source {
 	unsigned		 nan;		/* an_set_count() */
 	source_hook_fn		 hook;
 	void			*hook_arg;
+	source_dispatch_fn	 dispatch;
+	void			*dispatch_arg;
 
 	const bt_plugin		*ctf;
 	const bt_plugin		*utils;
@@ -36,11 +38,19 @@ struct source {
 	unsigned		 retry_ms;
 	char			 err[512];
 	struct source_stats	 st;
+	struct source_name	*names;		/* interned, until destroy */
+};
+
+/* Event and field names outlive graph rebuilds, so readers may keep them. */
+struct source_name {
+	struct source_name	*next;
+	char			 s[];
 };
 
 /* source_class.c */
 bt_graph_simple_sink_component_consume_func_status
 	source_consume(bt_message_iterator *, void *);
 void	source_cache_clear(struct source *);
+void	source_names_free(struct source *);
 
 #endif
