@@ -56,8 +56,8 @@ TESTS += $(AGGREGATOR_TESTS)
 EXTRA_DIST += $(AGGREGATOR_TESTS)
 
 # `make check-aggregator`: only the aggregator's tests.
-check-aggregator: all tests/unit/test_ctl_cmds tests/unit/test_ctl_follow \
-	    tests/unit/test_ctl_push
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='tests/unit/test_ctl_cmds \
-	    tests/unit/test_ctl_follow $(AGGREGATOR_TESTS)'
+AGGREGATOR_CHECK = tests/unit/test_ctl_cmds tests/unit/test_ctl_follow \
+	$(AGGREGATOR_TESTS)
+check-aggregator: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(AGGREGATOR_CHECK)'
 .PHONY: check-aggregator
