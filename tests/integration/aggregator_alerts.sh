@@ -12,7 +12,7 @@ AGG="$top_builddir/daemon/strata-aggregator"
 CTL="$top_builddir/clients/stratactl"
 PUSH="$top_builddir/tests/unit/test_ctl_push"
 it_need_prog "$AGG" "$CTL" "$PUSH"
-tap_plan 17
+tap_plan 19
 
 NALERTS=3000
 SOCK="$IT_DIR/ctl.sock"
@@ -49,6 +49,18 @@ st=$?
 tap_ok "$([ $st -eq 2 ] && grep -q 'bad.conf:2: unknown setting "bogus"' \
     "$IT_DIR/bad.out" && grep -q 'bad.conf:3: stale-after' "$IT_DIR/bad.out"
     echo $?)" "a bad configuration: exit 2, every error with file:line"
+
+printf 's3cret\n' >"$IT_DIR/token"
+chmod 600 "$IT_DIR/token"
+"$AGG" -n --token-file "$IT_DIR/token" --ctl "$SOCK" >"$IT_DIR/tok.out" 2>&1
+tap_ok "$(grep -qx 'listen = 0.0.0.0:7311' "$IT_DIR/tok.out" &&
+    grep -qx "token-file = $IT_DIR/token" "$IT_DIR/tok.out"; echo $?)" \
+    "with a token file the default listen is 0.0.0.0:7311 (loopback without)"
+: >"$IT_DIR/empty-token"
+"$AGG" -n --token-file "$IT_DIR/empty-token" >"$IT_DIR/tok.out" 2>&1
+st=$?
+tap_ok "$([ $st -eq 2 ] && grep -q 'first line is empty' "$IT_DIR/tok.out"
+    echo $?)" "an empty token file is refused (exit 2)"
 
 # ---- 3000 alerts, a fast and a slow follower ----------------------------------------
 python3 - "$IT_DIR/alerts.jsonl" "$NALERTS" <<'EOF'
