@@ -294,11 +294,9 @@ hook_done(struct hook_run *h, int status)
 	struct alertout *ao = h->ao;
 	int64_t ms = elapsed_ms(&h->started);
 
-	if (h->killed) {
-		ao->hooks_killed++;
-		/* Its group may linger: make sure. */
-		kill(-h->pid, SIGKILL);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (h->killed)
+		ao->hooks_killed++;	/* its whole group got the SIGKILL */
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		ao->hooks_ok++;
 		log_debug("hook for alert %s done in %lld ms", h->name,
 		    (long long)ms);
