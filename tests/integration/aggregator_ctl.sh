@@ -244,11 +244,17 @@ tap_ok "$(py 'j["name"] == "migration.not_converging" and j["id"] == '"$NC" \
 tap_ok "$(grep -q 'migration.not_converging fired warning cmp1 9102c94da33740808bc698c7084da0e3' \
     "$HOOKDIR/env.log"; echo $?)" "and STRATA_* in its environment (MESSAGE_ID too)"
 wait_file "$IT_DIR/aggregator.log" "killed" 4000
-sleep 0.2
 HANG=$(cat "$HOOKDIR/hang.pid" 2>/dev/null)
 SLEEP=$(cat "$HOOKDIR/sleep.pid" 2>/dev/null)
-tap_ok "$([ -n "$HANG" ] && ! kill -0 "$HANG" 2>/dev/null &&
-    ! kill -0 "$SLEEP" 2>/dev/null; echo $?)" \
+# Running: exists and is no zombie (an orphan's zombie waits for pid 1).
+running() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]; }
+n=40
+while { running "$HANG" || running "$SLEEP"; } && [ "$n" -gt 0 ]; do
+	sleep 0.05
+	n=$((n - 1))
+done
+tap_ok "$([ -n "$HANG" ] && [ -n "$SLEEP" ] && ! running "$HANG" &&
+    ! running "$SLEEP"; echo $?)" \
     "the hung hook and its child were killed at the 1 s timeout"
 ctl --json status >"$IT_DIR/status.json"
 tap_is "$(py 'j["aggregator"]["alert_delivery"]["hooks_killed"]' \
