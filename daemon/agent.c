@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,12 @@ struct agent {
 	struct vmresolve	*vr;
 	struct event_base	*base;
 	struct reader		*reader;	/* the source, in its thread */
+	const char		*conffile;	/* -f, read again on SIGHUP */
+	struct cli_set		*cli;
+	int			 ncli;
 	struct source_stats	 final_stats;	/* once the reader stopped */
 	int			 have_final_stats;
-	struct event		*ev_sig[3];
+	struct event		*ev_sig[4];
 	struct event		*ev_stats;
 	struct event		*ev_drain;
 	struct push		*push;		/* records to the aggregator */
@@ -63,6 +67,59 @@ struct agent {
 	struct notify		*notify;	/* READY, STATUS, WATCHDOG */
 	struct arm_state	 arm;		/* what --arm created */
 };
+
+/* Command-line settings, applied in order after the config file. */
+struct cli_set {
+	const char	*key;
+	const char	*value;		/* NULL: value is a -D key=value */
+	const char	*where;
+};
+
+/*
+ * The configuration: defaults, then the file, then the command line.
+ * Every error is logged (FILE:LINE: message), all in one pass; returns
+ * how many there were.  Used at start, by -n, and on SIGHUP.
+ */
+static int
+agent_conf_build(struct agent_conf *conf, const char *conffile,
+    const struct cli_set *cli, int ncli)
+{
+	char *flive, *ftrace;
+	int errors = 0, i;
+
+	conf_init(conf);
+	if (conffile != NULL && conf_load(conf, conffile) == -1)
+		errors++;
+	/* An input named on the command line replaces the file's. */
+	flive = conf->live;
+	ftrace = conf->trace;
+	conf->live = conf->trace = NULL;
+	for (i = 0; i < ncli; i++)
+		if (cli[i].value == NULL ? conf_assign(conf, cli[i].key,
+		    cli[i].where) : conf_set(conf, cli[i].key, cli[i].value,
+		    cli[i].where))
+			errors++;
+	if (conf->live == NULL && conf->trace == NULL) {
+		conf->live = flive;
+		conf->trace = ftrace;
+	} else {
+		free(flive);
+		free(ftrace);
+	}
+	if (conf->live != NULL && conf->trace != NULL) {
+		log_warnx("live and trace are both set; choose one");
+		errors++;
+	}
+	if (conf->live == NULL && conf->trace == NULL) {
+		log_warnx("no input: give --live URL or --trace DIR");
+		errors++;
+	}
+	if (conf->arm.enable && conf->live == NULL) {
+		log_warnx("arm needs a live URL (--live) naming the session");
+		errors++;
+	}
+	return errors;
+}
 
 static void
 usage(FILE *fp)
@@ -276,6 +333,53 @@ agent_rd_end(void *arg, enum source_status st, const char *msg)
 		    "back", a->conf.live);
 }
 
+/*
+ * SIGHUP: read the configuration again.  Thresholds apply at once, to
+ * migrations in progress too; what needs a restart (input, node,
+ * aggregator, spool, arming) is named in the log and left as it is.  A
+ * file with errors changes nothing.
+ */
+static void
+agent_reload(struct agent *a)
+{
+	struct agent_conf nc;
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} fixed[] = {
+		{ "live", offsetof(struct agent_conf, live) },
+		{ "trace", offsetof(struct agent_conf, trace) },
+		{ "jsonl", offsetof(struct agent_conf, jsonl) },
+		{ "aggregator", offsetof(struct agent_conf, aggregator) },
+		{ "token_file", offsetof(struct agent_conf, token_file) },
+		{ "spool", offsetof(struct agent_conf, spool) },
+	};
+	const char *o, *n;
+	size_t i;
+
+	if (agent_conf_build(&nc, a->conffile, a->cli, a->ncli) > 0) {
+		log_warnx("SIGHUP: configuration has errors, nothing changed");
+		conf_free(&nc);
+		return;
+	}
+	if (strcmp(nc.node, a->conf.node) != 0)
+		log_warnx("SIGHUP: node changes only at restart");
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		o = *(char **)((char *)&a->conf + fixed[i].off);
+		n = *(char **)((char *)&nc + fixed[i].off);
+		if ((o == NULL) != (n == NULL) || (o != NULL && strcmp(o, n)))
+			log_warnx("SIGHUP: %s changes only at restart",
+			    fixed[i].key);
+	}
+	a->conf.params = nc.params;
+	a->ctx.params = nc.params;
+	an_set_params(a->set, &nc.params);
+	log_info("SIGHUP: thresholds downtime_limit_ms %g, stall_rounds %u, "
+	    "min_drop_pct %g", nc.params.downtime_limit_ms,
+	    nc.params.stall_rounds, nc.params.min_drop_pct);
+	conf_free(&nc);
+}
+
 static void
 agent_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -284,6 +388,9 @@ agent_signal(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGUSR1:
 		agent_stats(a);
+		break;
+	case SIGHUP:
+		agent_reload(a);
 		break;
 	default:
 		log_info("%s, finishing", strsignal(sig));
@@ -397,7 +504,7 @@ agent_status(void *arg, char *buf, size_t len)
 static int
 agent_setup(struct agent *a)
 {
-	const int sigs[3] = { SIGINT, SIGTERM, SIGUSR1 };
+	const int sigs[4] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
 	const char *input;
 	int live = a->conf.live != NULL;
 	unsigned i;
@@ -426,7 +533,7 @@ agent_setup(struct agent *a)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		a->ev_sig[i] = evsignal_new(a->base, sigs[i], agent_signal, a);
 		if (a->ev_sig[i] == NULL || evsignal_add(a->ev_sig[i], NULL)) {
 			log_warnx("cannot watch signal %d", sigs[i]);
@@ -469,7 +576,7 @@ agent_teardown(struct agent *a)
 		event_free(a->ev_drain);
 	reader_destroy(a->reader);
 	a->reader = NULL;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (a->ev_sig[i] != NULL)
 			event_free(a->ev_sig[i]);
 	notify_destroy(a->notify);
@@ -514,26 +621,18 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL,	0 }
 };
 
-/* Command-line settings, applied in order after the config file. */
-struct cli_set {
-	const char	*key;
-	const char	*value;		/* NULL: value is a -D key=value */
-	const char	*where;
-};
-
 int
 main(int argc, char *argv[])
 {
 	static struct agent a;
 	struct cli_set *cli;
 	const char *conffile = NULL;
-	char *flive, *ftrace;
-	int ch, debug = 0, ncli = 0, errors = 0, i;
+	int ch, debug = 0, ncli = 0, errors, check = 0, verbose = 0;
 
 	log_init("strata-agent", 1, 0);
 	if ((cli = calloc((size_t)argc, sizeof(*cli))) == NULL)
 		fatal("calloc");
-	while ((ch = getopt_long(argc, argv, "dD:f:hV", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "dD:f:hnvV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_NODE:
@@ -580,6 +679,12 @@ main(int argc, char *argv[])
 		case 'f':
 			conffile = optarg;
 			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'V':
 		case OPT_VERSION:
 			printf("strata-agent %s\n", STRATA_VERSION);
@@ -599,43 +704,24 @@ main(int argc, char *argv[])
 	}
 	log_setdebug(debug);
 
-	conf_init(&a.conf);
-	if (conffile != NULL && conf_load(&a.conf, conffile) == -1)
-		errors++;
-	/* An input named on the command line replaces the file's. */
-	flive = a.conf.live;
-	ftrace = a.conf.trace;
-	a.conf.live = a.conf.trace = NULL;
-	for (i = 0; i < ncli; i++)
-		if (cli[i].value == NULL ? conf_assign(&a.conf, cli[i].key,
-		    cli[i].where) : conf_set(&a.conf, cli[i].key, cli[i].value,
-		    cli[i].where))
-			errors++;
-	free(cli);
-	if (a.conf.live == NULL && a.conf.trace == NULL) {
-		a.conf.live = flive;
-		a.conf.trace = ftrace;
-	} else {
-		free(flive);
-		free(ftrace);
-	}
-	if (errors == 0 && a.conf.live != NULL && a.conf.trace != NULL) {
-		log_warnx("live and trace are both set; choose one");
-		errors++;
-	}
-	if (errors == 0 && a.conf.live == NULL && a.conf.trace == NULL) {
-		log_warnx("no input: give --live URL or --trace DIR");
-		usage(stderr);
-		errors++;
-	}
-	if (errors == 0 && a.conf.arm.enable && a.conf.live == NULL) {
-		log_warnx("arm needs a live URL (--live) naming the session");
-		errors++;
+	errors = agent_conf_build(&a.conf, conffile, cli, ncli);
+	if (check) {
+		/* -n: the verdict on the configuration; -nv: and what it is. */
+		if (errors == 0 && verbose)
+			conf_print(&a.conf, stdout);
+		conf_free(&a.conf);
+		free(cli);
+		return errors > 0 ? EXIT_USAGE : 0;
 	}
 	if (errors > 0) {
+		usage(stderr);
 		conf_free(&a.conf);
+		free(cli);
 		return EXIT_USAGE;
 	}
+	a.conffile = conffile;
+	a.cli = cli;
+	a.ncli = ncli;
 
 	a.exit_code = EXIT_RUNTIME;
 	if (agent_setup(&a) == 0) {
@@ -646,5 +732,6 @@ main(int argc, char *argv[])
 		}
 	}
 	agent_teardown(&a);
+	free(a.cli);
 	return a.exit_code;
 }

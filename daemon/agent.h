@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "analyzer.h"
 #include "arm.h"
@@ -35,6 +36,8 @@ int	conf_set(struct agent_conf *, const char *key, const char *value,
 	    const char *where);
 int	conf_assign(struct agent_conf *, const char *kv, const char *where);
 int	conf_check_url(const char *url);
+/* Every key with its effective value, as `strata-agent -nv` prints them. */
+void	conf_print(const struct agent_conf *, FILE *);
 
 /* vmresolve.c: which VM a local QEMU process is. */
 struct vmresolve;

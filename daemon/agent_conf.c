@@ -250,3 +250,32 @@ conf_load(struct agent_conf *conf, const char *path)
 	fclose(fp);
 	return errors > 0 ? -1 : 0;
 }
+
+void
+conf_print(const struct agent_conf *conf, FILE *fp)
+{
+	const struct conf_key *k;
+	const char *p = (const char *)conf, *str;
+
+	for (k = conf_keys; k->name != NULL; k++) {
+		switch (k->type) {
+		case CT_NODE:
+			fprintf(fp, "%s = %s\n", k->name, conf->node);
+			break;
+		case CT_STR:
+			str = *(char *const *)(p + k->off);
+			if (str != NULL)
+				fprintf(fp, "%s = %s\n", k->name, str);
+			break;
+		case CT_DOUBLE:
+			fprintf(fp, "%s = %g\n", k->name,
+			    *(const double *)(p + k->off));
+			break;
+		case CT_UINT:
+			fprintf(fp, "%s = %u\n", k->name,
+			    *(const unsigned *)(p + k->off));
+			break;
+		}
+	}
+	arm_conf_print(&conf->arm, fp);
+}

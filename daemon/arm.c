@@ -577,3 +577,22 @@ arm_describe(const struct arm_state *st, char *buf, size_t len)
 		    "kernel rules)", st->session, st->nust, st->npython,
 		    st->nkernel);
 }
+
+void
+arm_conf_print(const struct arm_conf *c, FILE *fp)
+{
+	fprintf(fp, "arm = %s\n", c->enable ? "yes" : "no");
+	if (c->url != NULL)
+		fprintf(fp, "arm_url = %s\n", c->url);
+	fprintf(fp, "arm_live_timer_ms = %u\n", c->live_timer_ms);
+	fprintf(fp, "arm_loggers = %s\n", c->loggers ? c->loggers : ARM_LOGGERS);
+	fprintf(fp, "arm_ust_events = %s\n",
+	    c->ust_events ? c->ust_events : ARM_UST_EVENTS);
+	fprintf(fp, "arm_kernel = %s\n", c->kernel == ARM_KERNEL_AUTO ? "auto" :
+	    c->kernel == ARM_KERNEL_YES ? "yes" : "no");
+	fprintf(fp, "arm_kernel_events = %s\n",
+	    c->kernel_events ? c->kernel_events : ARM_KERNEL_EVENTS);
+	fprintf(fp, "arm_tracefile_mb = %u\n", c->tracefile_mb);
+	fprintf(fp, "arm_tracefile_count = %u\n", c->tracefile_count);
+	fprintf(fp, "arm_keep = %s\n", c->keep ? "yes" : "no");
+}

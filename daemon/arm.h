@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARM_LIVE_TIMER_MS	200	/* live timer: flush to relayd every */
 #define ARM_TRACEFILE_MB	16	/* per stream file on relayd's disk */
@@ -61,6 +62,8 @@ void	arm_conf_free(struct arm_conf *);
  */
 int	arm_conf_set(struct arm_conf *, const char *key, const char *value,
 	    const char *where);
+/* The arm keys as `key = value` lines, in the order of docs/operations.md. */
+void	arm_conf_print(const struct arm_conf *, FILE *);
 /* The SESSION of net://HOST[:PORT]/host/HOSTNAME/SESSION into buf; 0/-1. */
 int	arm_session_name(const char *live_url, char *buf, size_t len);
 
