@@ -4,7 +4,9 @@
 # stratactl.  Each test skips itself with a reason when LTTng or a program
 # it needs is missing.
 CHAIN_TESTS = \
-	tests/integration/chain-correlate.sh
+	tests/integration/chain-correlate.sh \
+	tests/integration/chain-alert-follow.sh \
+	tests/integration/chain-crash.sh
 
 TESTS += $(CHAIN_TESTS)
 EXTRA_DIST += $(CHAIN_TESTS) \
