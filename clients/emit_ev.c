@@ -208,7 +208,8 @@ static void
 fire_strata_vm_identity(const struct ev *e, uint64_t *m)
 {
 	tracepoint(strata, vm_identity, arg_i(e, "qemu_pid", m),
-	    arg_s(e, "vm_uuid", m), arg_s(e, "vm_name", m));
+	    arg_s(e, "vm_uuid", m), arg_s(e, "vm_name", m),
+	    arg_i(e, "speed_x1000", m));
 }
 
 static void
@@ -253,7 +254,8 @@ static const struct emit_tp emit_tps[] = {
 	TP(qemu, ram_load_complete, "i:ret", "u:seq_iter"),
 	TP(qemu, cpu_throttle_set, "i:new_throttle_pct"),
 	TP(qemu, vm_state_notify, "i:running", "i:reason", "s:reason_str"),
-	TP(strata, vm_identity, "i:qemu_pid", "s:vm_uuid", "s:vm_name"),
+	TP(strata, vm_identity, "i:qemu_pid", "s:vm_uuid", "s:vm_name",
+	    "i:speed_x1000"),
 	TP(strata, qemu_log, "i:qemu_pid", "s:level", "s:text"),
 };
 #define EMIT_NTPS	(sizeof(emit_tps) / sizeof(emit_tps[0]))

@@ -36,12 +36,20 @@
 #include <lttng/tracepoint.h>
 
 /* "The events my process emits belong to this QEMU/VM." */
+/*
+ * speed_x1000: the pace of the events relative to the QEMU that produced
+ * them, in thousandths: 1000 live or replayed in real time, 20000 replayed
+ * 20 times faster, 0 as fast as possible.  The analyzer scales QEMU's own
+ * time windows (the 1 s dirty-rate period) by it.
+ */
 TRACEPOINT_EVENT(strata, vm_identity,
-	TP_ARGS(int, qemu_pid, const char *, vm_uuid, const char *, vm_name),
+	TP_ARGS(int, qemu_pid, const char *, vm_uuid, const char *, vm_name,
+	    int, speed_x1000),
 	TP_FIELDS(
 		ctf_integer(int, qemu_pid, qemu_pid)
 		ctf_string(vm_uuid, vm_uuid)
 		ctf_string(vm_name, vm_name)
+		ctf_integer(int, speed_x1000, speed_x1000)
 	)
 )
 

@@ -412,6 +412,7 @@ emit_identity(struct emitter *em)
 	ev_add_int(&ev, "qemu_pid", getpid());
 	ev_add_str(&ev, "vm_uuid", em->cur_uuid);
 	ev_add_str(&ev, "vm_name", em->cur_name);
+	ev_add_int(&ev, "speed_x1000", (int64_t)(em->speed * 1000 + 0.5));
 	emit_ev(&em->st, &ev);
 	em->idents++;
 }

@@ -248,6 +248,9 @@ emit_identity(struct bridge *br)
 	ev_add_int(&ev, "qemu_pid", br->qp.pid);
 	ev_add_str(&ev, "vm_uuid", br->uuid);
 	ev_add_str(&ev, "vm_name", br->name);
+	/* Following a live QEMU is real time, whatever --speed says. */
+	ev_add_int(&ev, "speed_x1000", br->follow ? 1000 :
+	    (int64_t)(br->speed * 1000 + 0.5));
 	emit_ev(&br->st, &ev);
 	br->idents++;
 }

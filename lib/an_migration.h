@@ -124,6 +124,7 @@ struct mig_proc {
 	struct vm_ident	 ident;
 	int		 ident_known;
 	int		 ident_tried;
+	uint64_t	 period_ns;	/* QEMU's 1 s rate period at the events' pace */
 	unsigned	 nmig;		/* migrations seen on this process */
 	struct migration *cur;		/* running, or finished within the grace */
 	struct mig_proc	*next;
