@@ -115,10 +115,16 @@ conf_set(struct agent_conf *conf, const char *key, const char *value,
     const char *where)
 {
 	const struct conf_key *k;
-	char *end, *p = (char *)conf;
+	char *end, *p = (char *)conf, norm[64];
 	double d;
+	size_t i;
 	int r;
 
+	/* token-file and token_file are the same key. */
+	for (i = 0; key[i] != '\0' && i < sizeof(norm) - 1; i++)
+		norm[i] = key[i] == '-' ? '_' : key[i];
+	norm[i] = '\0';
+	key = norm;
 	for (k = conf_keys; k->name != NULL; k++)
 		if (strcmp(k->name, key) == 0)
 			break;
