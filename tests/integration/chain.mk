@@ -6,7 +6,8 @@
 CHAIN_TESTS = \
 	tests/integration/chain-correlate.sh \
 	tests/integration/chain-alert-follow.sh \
-	tests/integration/chain-crash.sh
+	tests/integration/chain-crash.sh \
+	tests/integration/chain-bad.sh
 
 TESTS += $(CHAIN_TESTS)
 EXTRA_DIST += $(CHAIN_TESTS) \
