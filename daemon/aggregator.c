@@ -4,6 +4,8 @@
  * control socket's followers, the journal and the hook, and a timer to the
  * store's stale-node check.  SIGINT/SIGTERM stop it cleanly: no more agent
  * input, every alert stream gets its end object, the store is closed.
+ * SIGHUP reads the configuration again and applies what can change live
+ * (thresholds, hook, alert log) without touching the agents' connections.
  */
 #include <sys/types.h>
 
@@ -39,9 +41,13 @@ struct agg {
 	struct alertout		*ao;
 	struct notify		*notify;	/* READY, STATUS, WATCHDOG */
 	struct event		*stale_ev;
-	struct event		*sigint, *sigterm;
+	struct event		*sigint, *sigterm, *sighup;
 	int			 stopping;
 	uint64_t		 batches, batch_fail, alerts;
+	uint64_t		 reloads, reloads_failed;
+	const char		*conffile;	/* -f, read again on SIGHUP */
+	struct agg_opt		*opts;		/* the command line's settings */
+	int			 nopts;
 };
 
 static int64_t
@@ -138,6 +144,14 @@ on_status(void *arg, struct json_object *obj)
 	    json_object_new_boolean(agg->conf.token != NULL));
 	json_object_object_add(obj, "stale_after_ms",
 	    json_object_new_int64(agg->conf.stale_ms));
+	json_object_object_add(obj, "durable",
+	    json_object_new_boolean(agg->conf.durable));
+	json_object_object_add(obj, "follow_queue",
+	    json_object_new_int((int)agg->conf.follow_queue));
+	json_object_object_add(obj, "reloads",
+	    json_object_new_int64((int64_t)agg->reloads));
+	json_object_object_add(obj, "reloads_failed",
+	    json_object_new_int64((int64_t)agg->reloads_failed));
 	json_object_object_add(obj, "batches",
 	    json_object_new_int64((int64_t)agg->batches));
 	json_object_object_add(obj, "batches_failed",
@@ -179,6 +193,104 @@ stale_cb(evutil_socket_t fd, short ev, void *arg)
 		log_warnx("store: stale check failed");
 }
 
+/* Check often enough that a node is marked within ~1/6 of the limit. */
+static void
+stale_schedule(struct agg *agg)
+{
+	struct timeval tv;
+	int64_t every;
+
+	every = agg->conf.stale_ms / 6;
+	if (every < 1000)
+		every = 1000;
+	if (every > 10000)
+		every = 10000;
+	tv.tv_sec = every / 1000;
+	tv.tv_usec = (every % 1000) * 1000;
+	evtimer_add(agg->stale_ev, &tv);
+}
+
+static void
+alertout_conf_of(const struct agg_conf *c, struct alertout_conf *aoc)
+{
+	memset(aoc, 0, sizeof(*aoc));
+	aoc->log = c->alert_log;
+	aoc->hook = c->hook;
+	aoc->hook_timeout_ms = c->hook_timeout_ms;
+	aoc->hook_max = c->hook_max;
+}
+
+/* Logs a setting that changed in the file but is kept until a restart. */
+static void
+restart_only(const char *key, const char *old, const char *new)
+{
+	if ((old == NULL) != (new == NULL) ||
+	    (old != NULL && strcmp(old, new) != 0))
+		log_warnx("SIGHUP: %s changes only at restart; still %s", key,
+		    old != NULL ? old : "unset");
+}
+
+/*
+ * SIGHUP: the file again, the command line over it.  Thresholds, the
+ * hook and the alert log apply at once; what the listener, the store and
+ * the control socket were opened with is kept until a restart (logged),
+ * so no agent and no stratactl follower is disconnected.  A configuration
+ * with an error changes nothing.
+ */
+static void
+agg_reload(struct agg *agg)
+{
+	struct agg_conf nc, *c = &agg->conf;
+	struct alertout_conf aoc;
+	char *hook;
+
+	if (agg_conf_build(&nc, agg->conffile, agg->opts, agg->nopts) > 0) {
+		log_warnx("SIGHUP: configuration has errors, nothing changed");
+		agg->reloads_failed++;
+		agg_conf_free(&nc);
+		return;
+	}
+	restart_only("listen", c->listen, nc.listen);
+	restart_only("db", c->db, nc.db);
+	restart_only("ctl", c->ctl, nc.ctl);
+	restart_only("token-file", c->token_file, nc.token_file);
+	if (c->token != NULL && nc.token != NULL && strcmp(c->token, nc.token))
+		log_warnx("SIGHUP: the token changes only at restart");
+	if (nc.max_frame != c->max_frame)
+		log_warnx("SIGHUP: max-frame changes only at restart");
+
+	alertout_conf_of(&nc, &aoc);
+	if (alertout_reconf(agg->ao, &aoc) == -1) {
+		log_warnx("SIGHUP: alert delivery not changed, nothing changed");
+		agg->reloads_failed++;
+		agg_conf_free(&nc);
+		return;
+	}
+	if (nc.durable != c->durable &&
+	    store_set_durable(agg->store, nc.durable) == -1)
+		log_warnx("SIGHUP: durable = %s not applied",
+		    nc.durable ? "yes" : "no");
+	else
+		c->durable = nc.durable;
+	hook = c->hook;
+	c->hook = nc.hook;
+	nc.hook = hook;
+	c->hook_timeout_ms = nc.hook_timeout_ms;
+	c->hook_max = nc.hook_max;
+	c->alert_log = nc.alert_log;
+	c->follow_queue = nc.follow_queue;
+	agg->env.follow_qlen = nc.follow_queue;	/* followers from now on */
+	if (nc.stale_ms != c->stale_ms) {
+		c->stale_ms = nc.stale_ms;
+		stale_schedule(agg);
+	}
+	agg->reloads++;
+	log_info("SIGHUP: stale-after %lldms, durable %s, follow-queue %u, "
+	    "hook %s", (long long)c->stale_ms, c->durable ? "yes" : "no",
+	    c->follow_queue, c->hook != NULL ? c->hook : "none");
+	agg_conf_free(&nc);
+}
+
 static void
 drained_cb(void *arg)
 {
@@ -193,6 +305,11 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	struct agg *agg = arg;
 	struct timeval tv = { DRAIN_MS / 1000, (DRAIN_MS % 1000) * 1000 };
 
+	if (sig == SIGHUP) {
+		if (!agg->stopping)
+			agg_reload(agg);
+		return;
+	}
 	if (agg->stopping) {
 		log_warnx("signal %d again: exiting now", (int)sig);
 		event_base_loopbreak(agg->base);
@@ -213,17 +330,20 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: strata-aggregator [-dnV] [-f CONFIG] [--listen HOST:PORT] "
+	    "usage: strata-aggregator [-dnvV] [-f CONFIG] [--listen HOST:PORT] "
 	    "[--db PATH]\n"
 	    "           [--ctl PATH] [--token-file FILE] [--stale-after DUR] "
 	    "[--hook CMD]\n"
-	    "           [--hook-timeout DUR] [--alert-log auto|journal|syslog|"
-	    "none]\n"
-	    "           [--durable yes|no]\n"
+	    "           [--hook-timeout DUR] [--hook-max N] "
+	    "[--alert-log auto|journal|syslog|none]\n"
+	    "           [--durable yes|no] [--follow-queue N] "
+	    "[--max-frame BYTES]\n"
 	    "  -f CONFIG   configuration file (key = value; keys as the long "
 	    "options)\n"
 	    "  -d          debug: stay in the foreground, log to stderr\n"
-	    "  -n          check the configuration, print it and exit\n"
+	    "  -n          check the configuration: errors, or nothing and "
+	    "exit 0\n"
+	    "  -v          with -n: print the configuration, normalised\n"
 	    "defaults: --db %s --ctl %s --stale-after 60s\n"
 	    "without a token only agents on loopback are accepted\n",
 	    AGG_DB_DEFAULT, CTL_SOCKET_DEFAULT);
@@ -236,8 +356,6 @@ setup(struct agg *agg)
 	struct alertout_conf aoc;
 	struct ingest_conf ic;
 	struct ingest_cb cb;
-	struct timeval tv;
-	int64_t every;
 
 	if ((agg->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
@@ -250,11 +368,7 @@ setup(struct agg *agg)
 	if (store_set_durable(agg->store, agg->conf.durable) == -1)
 		return (-1);
 
-	memset(&aoc, 0, sizeof(aoc));
-	aoc.log = agg->conf.alert_log;
-	aoc.hook = agg->conf.hook;
-	aoc.hook_timeout_ms = agg->conf.hook_timeout_ms;
-	aoc.hook_max = agg->conf.hook_max;
+	alertout_conf_of(&agg->conf, &aoc);
 	if ((agg->ao = alertout_create(agg->base, &aoc)) == NULL)
 		return (-1);
 
@@ -281,25 +395,19 @@ setup(struct agg *agg)
 	if ((agg->ingest = ingest_create(agg->base, &ic, &cb, agg)) == NULL)
 		return (-1);
 
-	/* Check often enough that a node is marked within ~1/6 of the limit. */
-	every = agg->conf.stale_ms / 6;
-	if (every < 1000)
-		every = 1000;
-	if (every > 10000)
-		every = 10000;
-	tv.tv_sec = every / 1000;
-	tv.tv_usec = (every % 1000) * 1000;
 	agg->stale_ev = event_new(agg->base, -1, EV_PERSIST, stale_cb, agg);
 	agg->sigint = evsignal_new(agg->base, SIGINT, signal_cb, agg);
 	agg->sigterm = evsignal_new(agg->base, SIGTERM, signal_cb, agg);
+	agg->sighup = evsignal_new(agg->base, SIGHUP, signal_cb, agg);
 	if (agg->stale_ev == NULL || agg->sigint == NULL ||
-	    agg->sigterm == NULL) {
+	    agg->sigterm == NULL || agg->sighup == NULL) {
 		log_warnx("cannot create events");
 		return (-1);
 	}
-	evtimer_add(agg->stale_ev, &tv);
+	stale_schedule(agg);
 	evsignal_add(agg->sigint, NULL);
 	evsignal_add(agg->sigterm, NULL);
+	evsignal_add(agg->sighup, NULL);
 	return (0);
 }
 
@@ -323,6 +431,8 @@ teardown(struct agg *agg)
 		event_free(agg->sigint);
 	if (agg->sigterm != NULL)
 		event_free(agg->sigterm);
+	if (agg->sighup != NULL)
+		event_free(agg->sighup);
 	if (agg->base != NULL)
 		event_base_free(agg->base);
 	agg_conf_free(&agg->conf);
@@ -339,28 +449,36 @@ main(int argc, char *argv[])
 		{ "stale-after", required_argument,	NULL, 'S' },
 		{ "hook",	required_argument,	NULL, 'H' },
 		{ "hook-timeout", required_argument,	NULL, 'O' },
+		{ "hook-max",	required_argument,	NULL, 'M' },
+		{ "follow-queue", required_argument,	NULL, 'Q' },
+		{ "max-frame",	required_argument,	NULL, 'F' },
 		{ "alert-log",	required_argument,	NULL, 'A' },
 		{ "durable",	required_argument,	NULL, 'U' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct agg agg;
-	const char *config = NULL, *opts[16][2];
-	int ch, i, nopts = 0, check = 0, errors = 0;
+	static struct agg agg;
+	const char *config = NULL;
+	int ch, i, check = 0, verbose = 0, debug = 0, errors;
 
-	memset(&agg, 0, sizeof(agg));
-	agg_conf_init(&agg.conf);
-	while ((ch = getopt_long(argc, argv, "f:dnhV", longopts, NULL)) != -1) {
+	if ((agg.opts = calloc((size_t)argc, sizeof(*agg.opts))) == NULL) {
+		perror("calloc");
+		return (1);
+	}
+	while ((ch = getopt_long(argc, argv, "f:dnvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			config = optarg;
 			break;
 		case 'd':
-			agg.conf.debug = 1;
+			debug = 1;
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'V':
 			printf("strata-aggregator %s\n", STRATA_VERSION);
@@ -374,39 +492,36 @@ main(int argc, char *argv[])
 			for (i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == ch)
 					break;
-			if (nopts < 16) {
-				opts[nopts][0] = longopts[i].name;
-				opts[nopts++][1] = optarg;
-			}
+			agg.opts[agg.nopts].key = longopts[i].name;
+			agg.opts[agg.nopts++].val = optarg;
 			break;
 		}
 	}
 	if (optind != argc)
 		usage();
-	log_init("strata-aggregator", agg.conf.debug || check, agg.conf.debug);
+	log_init("strata-aggregator", debug || check, debug);
 
-	if (config != NULL && agg_conf_load(&agg.conf, config) == -1)
-		errors++;
-	for (i = 0; i < nopts; i++) {
-		char where[64];
-
-		snprintf(where, sizeof(where), "--%s", opts[i][0]);
-		if (agg_conf_set(&agg.conf, opts[i][0], opts[i][1], where) == -1)
-			errors++;
-	}
-	if (errors || agg_conf_finish(&agg.conf) == -1) {
+	errors = agg_conf_build(&agg.conf, config, agg.opts, agg.nopts);
+	agg.conf.debug = debug;
+	if (check) {
+		/* -n: the verdict on the configuration; -nv: and what it is. */
+		if (errors == 0 && verbose)
+			agg_conf_print(&agg.conf, stdout);
 		agg_conf_free(&agg.conf);
+		free(agg.opts);
+		return (errors > 0 ? 2 : 0);
+	}
+	if (errors > 0) {
+		agg_conf_free(&agg.conf);
+		free(agg.opts);
 		return (2);
 	}
-	if (check) {
-		agg_conf_print(&agg.conf, stdout);
-		agg_conf_free(&agg.conf);
-		return (0);
-	}
+	agg.conffile = config;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (setup(&agg) == -1) {
 		teardown(&agg);
+		free(agg.opts);
 		return (1);
 	}
 	log_info("strata-aggregator %s: agents on %s, control %s, store %s",
@@ -416,5 +531,6 @@ main(int argc, char *argv[])
 	log_info("stopped: %llu batches, %llu alerts",
 	    (unsigned long long)agg.batches, (unsigned long long)agg.alerts);
 	teardown(&agg);
+	free(agg.opts);
 	return (0);
 }

@@ -1,6 +1,8 @@
 /*
  * aggregator.h: strata-aggregator's configuration, shared by its main
- * (aggregator.c) and the config file reader (aggregator_conf.c).
+ * (aggregator.c) and the config file reader (aggregator_conf.c).  The
+ * configuration is built the same way at start, by -n and on SIGHUP:
+ * defaults, then the file, then the command line (agg_conf_build()).
  */
 #ifndef STRATA_AGGREGATOR_H
 #define STRATA_AGGREGATOR_H
@@ -20,6 +22,7 @@ struct agg_conf {
 	char			*ctl;
 	char			*token_file;
 	char			*token;		/* read from token_file */
+	char			*token_where;	/* FILE:LINE or option of token-file */
 	int64_t			 stale_ms;	/* a silent node goes stale after */
 	uint32_t		 max_frame;	/* 0: the protocol's default */
 	int			 durable;	/* fsync each batch before its ack */
@@ -31,15 +34,32 @@ struct agg_conf {
 	int			 debug;
 };
 
+/* A setting of the command line, applied over the file in order. */
+struct agg_opt {
+	const char		*key;		/* the long option's name */
+	const char		*val;
+};
+
 /* aggregator_conf.c */
 void	agg_conf_init(struct agg_conf *);
 void	agg_conf_free(struct agg_conf *);
-/* One "key = value" setting; where names the file:line or option. */
+/*
+ * One "key = value" setting; '_' in key stands for '-'.  where names the
+ * file:line or option in the error logged; -1 on a bad key or value.
+ */
 int	agg_conf_set(struct agg_conf *, const char *key, const char *val,
 	    const char *where);
+/* Every line of the file; returns how many errors were logged. */
 int	agg_conf_load(struct agg_conf *, const char *path);
 /* Fills defaults that depend on others and reads the token file. */
 int	agg_conf_finish(struct agg_conf *);
+/*
+ * Defaults, the file (path may be NULL), then opts; every error logged,
+ * all in one pass.  Returns how many; conf is filled either way (free it).
+ */
+int	agg_conf_build(struct agg_conf *, const char *path,
+	    const struct agg_opt *opts, int nopts);
+/* Every key with its effective value, one "key = value" a line. */
 void	agg_conf_print(const struct agg_conf *, FILE *);
 
 #endif

@@ -1,10 +1,14 @@
 /*
  * aggregator_conf.c: strata-aggregator's configuration file, one
  * "key = value" per line, '#' starts a comment.  The same keys are the
- * long command line options (--listen, --db, ...), which override the file.
- * `strata-aggregator -n` prints the result in this same format.
+ * long command line options (--listen, --db, ...), which override the file;
+ * keys may be written with '_' for '-' (stale_after = stale-after).  Every
+ * error is logged as FILE:LINE: and all of them in one pass, for
+ * `strata-aggregator -n` and SIGHUP; -nv prints the result in this format.
  */
-#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +19,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "proto.h"
+#include "token.h"
 #include "ctl.h"
 #include "aggregator.h"
 
@@ -40,6 +46,7 @@ agg_conf_free(struct agg_conf *c)
 	if (c->token != NULL)
 		explicit_bzero(c->token, strlen(c->token));
 	free(c->token);
+	free(c->token_where);
 	free(c->hook);
 	memset(c, 0, sizeof(*c));
 }
@@ -99,23 +106,70 @@ set_str(char **dst, const char *val)
 	return (0);
 }
 
+/* "HOST:PORT" as the listener takes it, port 0..65535. */
+static int
+valid_listen(const char *s)
+{
+	char host[256], port[16];
+
+	if (proto_hostport(s, host, sizeof(host), port, sizeof(port)) == -1)
+		return (0);
+	return (strlen(port) <= 5 && atoi(port) <= 65535);
+}
+
 int
-agg_conf_set(struct agg_conf *c, const char *key, const char *val,
+agg_conf_set(struct agg_conf *c, const char *keyarg, const char *val,
     const char *where)
 {
+	struct sockaddr_un sun;
+	char key[64], *p;
 	int64_t ms;
 	unsigned u;
 
-	if (strcmp(key, "listen") == 0)
+	/* Operators mix the agent's key_style with ours: both are fine. */
+	snprintf(key, sizeof(key), "%s", keyarg);
+	for (p = key; *p != '\0'; p++)
+		if (*p == '_')
+			*p = '-';
+
+	if (strcmp(key, "listen") == 0) {
+		if (!valid_listen(val)) {
+			log_warnx("%s: listen must be HOST:PORT, not \"%s\"",
+			    where, val);
+			return (-1);
+		}
 		return (set_str(&c->listen, val));
-	if (strcmp(key, "db") == 0)
-		return (set_str(&c->db, val));
-	if (strcmp(key, "ctl") == 0)
-		return (set_str(&c->ctl, val));
-	if (strcmp(key, "token-file") == 0)
+	}
+	if (strcmp(key, "db") == 0 || strcmp(key, "ctl") == 0) {
+		if (*val == '\0') {
+			log_warnx("%s: %s must name a file", where, key);
+			return (-1);
+		}
+		if (key[0] == 'c' && strlen(val) >= sizeof(sun.sun_path)) {
+			log_warnx("%s: ctl must be shorter than %zu bytes, "
+			    "a socket's limit", where, sizeof(sun.sun_path));
+			return (-1);
+		}
+		return (set_str(key[0] == 'd' ? &c->db : &c->ctl, val));
+	}
+	if (strcmp(key, "token-file") == 0) {
+		if (*val == '\0') {
+			log_warnx("%s: token-file must name a file", where);
+			return (-1);
+		}
+		if (set_str(&c->token_where, where) == -1)
+			return (-1);
 		return (set_str(&c->token_file, val));
-	if (strcmp(key, "hook") == 0)
+	}
+	if (strcmp(key, "hook") == 0) {
+		/* "hook =" takes a hook away (on SIGHUP too). */
+		if (*val == '\0') {
+			free(c->hook);
+			c->hook = NULL;
+			return (0);
+		}
 		return (set_str(&c->hook, val));
+	}
 	if (strcmp(key, "stale-after") == 0) {
 		if ((ms = parse_ms(val)) < 1000) {
 			log_warnx("%s: stale-after must be a duration of at "
@@ -136,21 +190,24 @@ agg_conf_set(struct agg_conf *c, const char *key, const char *val,
 	}
 	if (strcmp(key, "hook-max") == 0) {
 		if (parse_uint(val, 1, 64, &c->hook_max) == -1) {
-			log_warnx("%s: hook-max must be 1..64", where);
+			log_warnx("%s: hook-max must be 1..64, not \"%s\"", where,
+			    val);
 			return (-1);
 		}
 		return (0);
 	}
 	if (strcmp(key, "follow-queue") == 0) {
 		if (parse_uint(val, 1, 65536, &c->follow_queue) == -1) {
-			log_warnx("%s: follow-queue must be 1..65536", where);
+			log_warnx("%s: follow-queue must be 1..65536, not \"%s\"",
+			    where, val);
 			return (-1);
 		}
 		return (0);
 	}
 	if (strcmp(key, "max-frame") == 0) {
 		if (parse_uint(val, 1, UINT32_MAX / 2, &u) == -1) {
-			log_warnx("%s: max-frame must be a byte count", where);
+			log_warnx("%s: max-frame must be a byte count, not \"%s\"",
+			    where, val);
 			return (-1);
 		}
 		c->max_frame = u;
@@ -161,18 +218,19 @@ agg_conf_set(struct agg_conf *c, const char *key, const char *val,
 			c->durable = strcmp(val, "yes") == 0;
 			return (0);
 		}
-		log_warnx("%s: durable must be yes or no", where);
+		log_warnx("%s: durable must be yes or no, not \"%s\"", where,
+		    val);
 		return (-1);
 	}
 	if (strcmp(key, "alert-log") == 0) {
 		if (alertout_parse_log(val, &c->alert_log) == -1) {
 			log_warnx("%s: alert-log must be auto, journal, syslog "
-			    "or none", where);
+			    "or none, not \"%s\"", where, val);
 			return (-1);
 		}
 		return (0);
 	}
-	log_warnx("%s: unknown setting \"%s\"", where, key);
+	log_warnx("%s: unknown setting \"%s\"", where, keyarg);
 	return (-1);
 }
 
@@ -198,7 +256,7 @@ agg_conf_load(struct agg_conf *c, const char *path)
 
 	if ((f = fopen(path, "r")) == NULL) {
 		log_warn("%s", path);
-		return (-1);
+		return (1);
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
@@ -219,35 +277,12 @@ agg_conf_load(struct agg_conf *c, const char *path)
 		if (agg_conf_set(c, key, val, where) == -1)
 			errors++;
 	}
-	fclose(f);
-	return (errors ? -1 : 0);
-}
-
-static int
-read_token(struct agg_conf *c)
-{
-	char buf[1024];
-	struct stat st;
-	FILE *f;
-
-	if ((f = fopen(c->token_file, "r")) == NULL) {
-		log_warn("token file %s", c->token_file);
-		return (-1);
+	if (ferror(f)) {
+		log_warn("%s", path);
+		errors++;
 	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-		log_warnx("token file %s is readable by everybody",
-		    c->token_file);
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
 	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
-		log_warnx("token file %s: first line is empty", c->token_file);
-		return (-1);
-	}
-	c->token = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return (c->token != NULL ? 0 : -1);
+	return (errors);
 }
 
 int
@@ -257,15 +292,41 @@ agg_conf_finish(struct agg_conf *c)
 		return (-1);
 	if (c->ctl == NULL && set_str(&c->ctl, CTL_SOCKET_DEFAULT) == -1)
 		return (-1);
-	if (c->token_file != NULL && read_token(c) == -1)
+	if (c->token_file != NULL &&
+	    (c->token = token_read(c->token_file)) == NULL) {
+		log_warnx("%s: token-file %s cannot be used",
+		    c->token_where != NULL ? c->token_where : "token-file",
+		    c->token_file);
 		return (-1);
+	}
 	/* Without a token only loopback agents are let in: listen there. */
-	if (c->listen == NULL && set_str(&c->listen, c->token != NULL ?
+	if (c->listen == NULL && set_str(&c->listen, c->token_file != NULL ?
 	    "0.0.0.0:" AGG_PORT_DEFAULT : "127.0.0.1:" AGG_PORT_DEFAULT) == -1)
 		return (-1);
 	return (0);
 }
 
+int
+agg_conf_build(struct agg_conf *c, const char *path,
+    const struct agg_opt *opts, int nopts)
+{
+	char where[80];
+	int errors = 0, i;
+
+	agg_conf_init(c);
+	if (path != NULL)
+		errors += agg_conf_load(c, path);
+	for (i = 0; i < nopts; i++) {
+		snprintf(where, sizeof(where), "--%s", opts[i].key);
+		if (agg_conf_set(c, opts[i].key, opts[i].val, where) == -1)
+			errors++;
+	}
+	if (agg_conf_finish(c) == -1)
+		errors++;
+	return (errors);
+}
+
+/* Keys left unset (token-file, hook) are left out, as the agent does. */
 void
 agg_conf_print(const struct agg_conf *c, FILE *f)
 {
@@ -278,8 +339,8 @@ agg_conf_print(const struct agg_conf *c, FILE *f)
 		fprintf(f, "token-file = %s\n", c->token_file);
 	fprintf(f, "stale-after = %" PRId64 "ms\n", c->stale_ms);
 	fprintf(f, "durable = %s\n", c->durable ? "yes" : "no");
-	if (c->max_frame != 0)
-		fprintf(f, "max-frame = %u\n", c->max_frame);
+	fprintf(f, "max-frame = %u\n", c->max_frame != 0 ? c->max_frame :
+	    PROTO_MAX_FRAME);
 	fprintf(f, "follow-queue = %u\n", c->follow_queue);
 	fprintf(f, "alert-log = %s\n", logs[c->alert_log]);
 	if (c->hook != NULL)

@@ -6,6 +6,8 @@
  * a non-blocking stdin pipe, reaped through a libevent SIGCHLD watch and
  * killed (the whole group) when its timer fires.  Nothing here waits for a
  * hook; a full hook queue drops the alert for the hook and counts it.
+ * alertout_reconf() changes all of it at run time (SIGHUP) without
+ * touching the hooks already running.
  */
 #define _GNU_SOURCE		/* asprintf, pipe2, closefrom */
 #include <sys/types.h>
@@ -54,6 +56,7 @@ struct hook_run {
 	char			*json;		/* what goes to stdin */
 	size_t			 len, off;
 	char			 name[64];
+	unsigned		 timeout_ms;	/* as configured when it started */
 	int			 killed;
 	struct timespec		 started;
 };
@@ -271,7 +274,7 @@ hook_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	struct hook_run *h = arg;
 
 	log_warnx("hook for alert %s still running after %u ms: killed",
-	    h->name, h->ao->timeout_ms);
+	    h->name, h->timeout_ms);
 	h->killed = 1;
 	/* The hook runs in its own process group: kill whatever it started. */
 	if (kill(-h->pid, SIGKILL) == -1 && kill(h->pid, SIGKILL) == -1)
@@ -444,6 +447,7 @@ hook_start(struct alertout *ao, struct json_object *a)
 	h->timer = evtimer_new(ao->base, hook_timeout_cb, h);
 	if (h->wev != NULL)
 		event_add(h->wev, NULL);
+	h->timeout_ms = ao->timeout_ms;
 	tv.tv_sec = ao->timeout_ms / 1000;
 	tv.tv_usec = (ao->timeout_ms % 1000) * 1000;
 	if (h->timer != NULL)
@@ -502,6 +506,76 @@ alertout_alert(struct alertout *ao, struct json_object *alert)
 	hook_next(ao);
 }
 
+static const char *
+log_name(enum alertout_log log)
+{
+	return (log == ALERTOUT_LOG_JOURNAL ? "journal" :
+	    log == ALERTOUT_LOG_SYSLOG ? "syslog" : "none");
+}
+
+/* Whether hooks can be reaped: the SIGCHLD watch, made once, kept after. */
+static int
+watch_children(struct alertout *ao)
+{
+	if (ao->sigchld != NULL)
+		return (0);
+	ao->sigchld = evsignal_new(ao->base, SIGCHLD, sigchld_cb, ao);
+	if (ao->sigchld == NULL || evsignal_add(ao->sigchld, NULL) == -1) {
+		log_warnx("alertout: cannot watch SIGCHLD");
+		if (ao->sigchld != NULL)
+			event_free(ao->sigchld);
+		ao->sigchld = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+alertout_reconf(struct alertout *ao, const struct alertout_conf *conf)
+{
+	struct hook_wait *w;
+	char *hook = NULL;
+
+	if (conf->hook != NULL && *conf->hook != '\0') {
+		if ((hook = strdup(conf->hook)) == NULL) {
+			log_warn("%s: strdup", __func__);
+			return (-1);
+		}
+		if (watch_children(ao) == -1) {
+			free(hook);
+			return (-1);
+		}
+	}
+	free(ao->hook);
+	ao->hook = hook;
+	ao->log = conf->log;
+	if (ao->log == ALERTOUT_LOG_AUTO)
+		ao->log = access(ALERTOUT_JOURNAL_SOCKET, F_OK) == 0 ?
+		    ALERTOUT_LOG_JOURNAL : ALERTOUT_LOG_SYSLOG;
+	ao->timeout_ms = conf->hook_timeout_ms ? conf->hook_timeout_ms :
+	    ALERTOUT_HOOK_TIMEOUT_MS;
+	ao->max = conf->hook_max ? conf->hook_max : ALERTOUT_HOOK_MAX;
+	ao->qmax = conf->hook_queue ? conf->hook_queue : ALERTOUT_HOOK_QUEUE;
+	/* Alerts still waiting go to the hook configured now, if any. */
+	if (ao->hook == NULL && ao->nwaiting > 0) {
+		log_warnx("no hook any more: %u waiting alerts not handed to "
+		    "a hook", ao->nwaiting);
+		while ((w = TAILQ_FIRST(&ao->waiting)) != NULL) {
+			TAILQ_REMOVE(&ao->waiting, w, entry);
+			json_object_put(w->alert);
+			free(w);
+			ao->hooks_dropped++;
+		}
+		ao->nwaiting = 0;
+	}
+	hook_next(ao);
+	log_info("alerts: %s%s%s (hook timeout %u ms, %u at once)",
+	    ao->log == ALERTOUT_LOG_NONE ? "no log" : log_name(ao->log),
+	    ao->hook ? ", hook " : "", ao->hook ? ao->hook : "",
+	    ao->timeout_ms, ao->max);
+	return (0);
+}
+
 struct alertout *
 alertout_create(struct event_base *base, const struct alertout_conf *conf)
 {
@@ -514,36 +588,11 @@ alertout_create(struct event_base *base, const struct alertout_conf *conf)
 	ao->base = base;
 	TAILQ_INIT(&ao->running);
 	TAILQ_INIT(&ao->waiting);
-	ao->log = conf->log;
-	if (ao->log == ALERTOUT_LOG_AUTO)
-		ao->log = access(ALERTOUT_JOURNAL_SOCKET, F_OK) == 0 ?
-		    ALERTOUT_LOG_JOURNAL : ALERTOUT_LOG_SYSLOG;
-	ao->timeout_ms = conf->hook_timeout_ms ? conf->hook_timeout_ms :
-	    ALERTOUT_HOOK_TIMEOUT_MS;
-	ao->max = conf->hook_max ? conf->hook_max : ALERTOUT_HOOK_MAX;
-	ao->qmax = conf->hook_queue ? conf->hook_queue : ALERTOUT_HOOK_QUEUE;
-	if (conf->hook != NULL && *conf->hook != '\0') {
-		if ((ao->hook = strdup(conf->hook)) == NULL) {
-			log_warn("%s: strdup", __func__);
-			goto fail;
-		}
-		ao->sigchld = evsignal_new(base, SIGCHLD, sigchld_cb, ao);
-		if (ao->sigchld == NULL || evsignal_add(ao->sigchld, NULL) == -1) {
-			log_warnx("alertout: cannot watch SIGCHLD");
-			goto fail;
-		}
+	if (alertout_reconf(ao, conf) == -1) {
+		free(ao);
+		return (NULL);
 	}
-	log_info("alerts: %s%s%s (hook timeout %u ms)",
-	    ao->log == ALERTOUT_LOG_JOURNAL ? "journal" :
-	    ao->log == ALERTOUT_LOG_SYSLOG ? "syslog" : "no log",
-	    ao->hook ? ", hook " : "", ao->hook ? ao->hook : "", ao->timeout_ms);
 	return (ao);
-fail:
-	if (ao->sigchld != NULL)
-		event_free(ao->sigchld);
-	free(ao->hook);
-	free(ao);
-	return (NULL);
 }
 
 void
@@ -582,14 +631,14 @@ alertout_stats(struct alertout *ao)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "log", json_object_new_string(
-	    ao->log == ALERTOUT_LOG_JOURNAL ? "journal" :
-	    ao->log == ALERTOUT_LOG_SYSLOG ? "syslog" : "none"));
+	    log_name(ao->log)));
 	json_object_object_add(o, "logged",
 	    json_object_new_int64((int64_t)ao->logged));
 	json_object_object_add(o, "hook", ao->hook ?
 	    json_object_new_string(ao->hook) : NULL);
 	json_object_object_add(o, "hook_timeout_ms",
 	    json_object_new_int((int)ao->timeout_ms));
+	json_object_object_add(o, "hook_max", json_object_new_int((int)ao->max));
 	json_object_object_add(o, "hooks_started",
 	    json_object_new_int64((int64_t)ao->hooks));
 	json_object_object_add(o, "hooks_ok",

@@ -33,6 +33,12 @@ struct alertout_conf {
 struct alertout;
 
 struct alertout	*alertout_create(struct event_base *, const struct alertout_conf *);
+/*
+ * New settings at run time (SIGHUP): hooks already running keep their
+ * command and timeout; alerts waiting for a slot go to the new hook (or
+ * are dropped and counted when there is none).  -1 changes nothing.
+ */
+int		 alertout_reconf(struct alertout *, const struct alertout_conf *);
 /* Logs the alert and starts (or queues) its hook; never blocks. */
 void		 alertout_alert(struct alertout *, struct json_object *alert);
 /* Kills the hooks still running and reaps them. */
