@@ -8,7 +8,9 @@
 
 #include "an_migration.h"
 
-#define J_ADD(o, k, v)	json_object_object_add((o), (k), (v))
+/* Keys are literals and each is added once: no copy, no lookup. */
+#define J_ADD(o, k, v)	json_object_object_add_ex((o), (k), (v), \
+			    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
 const char *
 mig_role_str(enum mig_role r)
@@ -123,7 +125,8 @@ mig_common(const struct mig_an *an, const struct migration *m,
 
 	J_ADD(o, "kind", json_object_new_string(kind));
 	J_ADD(o, "node", json_object_new_string(an->ctx.node));
-	J_ADD(o, "t_ns", j_u64(t_ns));
+	if (t_ns != 0)		/* 0: the caller has set it */
+		J_ADD(o, "t_ns", j_u64(t_ns));
 	J_ADD(o, "vm_uuid", p->ident_known ? j_str(p->ident.uuid) : NULL);
 	J_ADD(o, "vm_name", p->ident_known ? j_str(p->ident.name) : NULL);
 }
@@ -260,7 +263,7 @@ mig_round_record(const struct mig_an *an, const struct migration *m,
 	char id[200];
 
 	snprintf(id, sizeof(id), "%s#%u", m->id, r->n);
-	mig_common(an, m, o, "migration_round", r->t_end_ns);
+	mig_common(an, m, o, "migration_round", 0);	/* t_ns: the round's */
 	J_ADD(o, "id", json_object_new_string(id));
 	J_ADD(o, "migration_id", json_object_new_string(m->id));
 	J_ADD(o, "predicted_rounds_left", m->predicted_rounds_left >= 0 ?
