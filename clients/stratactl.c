@@ -229,6 +229,23 @@ print_json(struct json_object *o)
 	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/*
+ * A request whose result --json prints as it is: then NULL, all done;
+ * otherwise the response, for the caller's readable output.
+ */
+static struct json_object *
+request_shown(struct cli *c, const char *cmd, struct json_object *args,
+    struct json_object **result)
+{
+	struct json_object *resp = request(c, cmd, args, result);
+
+	if (!c->json)
+		return (resp);
+	print_json(*result);
+	json_object_put(resp);
+	return (NULL);
+}
+
 /* "10m" -> now - 10 min; "1700000000000000000" -> as is; -1 if bad. */
 static int64_t
 parse_since(const char *s)
@@ -263,11 +280,9 @@ run_status(struct cli *c, int argc, char **argv)
 
 	if (argc != 1)
 		usage("status takes no arguments");
-	resp = request(c, "status", NULL, &r);
-	if (c->json)
-		print_json(r);
-	else
-		fmt_kv(stdout, r, 0);
+	if ((resp = request_shown(c, "status", NULL, &r)) == NULL)
+		return (EXIT_OK);
+	fmt_kv(stdout, r, 0);
 	json_object_put(resp);
 	return (EXIT_OK);
 }
@@ -286,12 +301,8 @@ run_nodes(struct cli *c, int argc, char **argv)
 
 	if (argc != 1)
 		usage("nodes takes no arguments");
-	resp = request(c, "nodes", NULL, &r);
-	if (c->json) {
-		print_json(r);
-		json_object_put(resp);
+	if ((resp = request_shown(c, "nodes", NULL, &r)) == NULL)
 		return (EXIT_OK);
-	}
 	t = fmt_table_new(8, hdr);
 	fmt_table_right(t, 4);
 	fmt_table_right(t, 5);
@@ -380,12 +391,8 @@ run_migrations(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		usage("migrations: unexpected argument");
-	resp = request(c, "migrations", args, &r);
-	if (c->json) {
-		print_json(r);
-		json_object_put(resp);
+	if ((resp = request_shown(c, "migrations", args, &r)) == NULL)
 		return (EXIT_OK);
-	}
 	t = fmt_table_new(11, hdr);
 	fmt_table_right(t, 7);
 	fmt_table_right(t, 8);
@@ -425,11 +432,9 @@ run_migration(struct cli *c, int argc, char **argv)
 		usage("migration takes one ID");
 	args = json_object_new_object();
 	json_object_object_add(args, "id", json_object_new_string(argv[1]));
-	resp = request(c, "migration", args, &r);
-	if (c->json)
-		print_json(r);
-	else
-		fmt_migration(stdout, r);
+	if ((resp = request_shown(c, "migration", args, &r)) == NULL)
+		return (EXIT_OK);
+	fmt_migration(stdout, r);
 	json_object_put(resp);
 	return (EXIT_OK);
 }
@@ -558,12 +563,8 @@ run_alerts(struct cli *c, int argc, char **argv)
 	}
 	if (firing)
 		json_object_object_add(args, "firing", json_object_new_boolean(1));
-	resp = request(c, "alerts", args, &r);
-	if (c->json) {
-		print_json(r);
-		json_object_put(resp);
+	if ((resp = request_shown(c, "alerts", args, &r)) == NULL)
 		return (EXIT_OK);
-	}
 	t = fmt_table_new(8, hdr);
 	fmt_table_right(t, 0);
 	for (i = 0; i < json_object_array_length(r); i++) {
@@ -600,11 +601,9 @@ run_alert(struct cli *c, int argc, char **argv)
 		usage("alert ack: ID is a number");
 	args = json_object_new_object();
 	json_object_object_add(args, "id", json_object_new_int64(id));
-	resp = request(c, "alert ack", args, &r);
-	if (c->json)
-		print_json(r);
-	else
-		printf("alert %lld acknowledged\n", id);
+	if ((resp = request_shown(c, "alert ack", args, &r)) == NULL)
+		return (EXIT_OK);
+	printf("alert %lld acknowledged\n", id);
 	json_object_put(resp);
 	return (EXIT_OK);
 }
