@@ -51,13 +51,21 @@ tests_unit_test_ctl_push_LDADD = daemon/libtransport.la $(STRATA_LIBS) \
 AGGREGATOR_TESTS = \
 	tests/integration/aggregator_ctl.sh \
 	tests/integration/aggregator_alerts.sh \
-	tests/integration/aggregator_live.sh
+	tests/integration/aggregator_live.sh \
+	tests/integration/aggregator-reload.sh
 TESTS += $(AGGREGATOR_TESTS)
 EXTRA_DIST += $(AGGREGATOR_TESTS)
 
+# Golden configurations of `strata-aggregator -nv` (tests/config/golden.sh,
+# run from tests/Makefile.inc, loops over aggregator-*.conf).
+EXTRA_DIST += \
+	tests/config/aggregator-full.conf tests/config/aggregator-full.out \
+	tests/config/aggregator-minimal.conf tests/config/aggregator-minimal.out \
+	tests/config/aggregator-errors.conf tests/config/aggregator-errors.out
+
 # `make check-aggregator`: only the aggregator's tests.
 AGGREGATOR_CHECK = tests/unit/test_ctl_cmds tests/unit/test_ctl_follow \
-	$(AGGREGATOR_TESTS)
+	tests/config/golden.sh $(AGGREGATOR_TESTS)
 check-aggregator: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(AGGREGATOR_CHECK)'
 .PHONY: check-aggregator
