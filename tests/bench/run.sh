@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/bench/run.sh: `make bench`.  How fast strata-agent analyzes a trace
-# compared with babeltrace2's own decode floor.
+# compared with babeltrace2's own decode floor; then the aggregator's
+# benchmark (tests/bench/aggregator.sh: ingest rate, query latency).
 #
 # Records an offline LTTng trace of >= 5 million qemu:* events (strata-emit
 # replaying the source-side scenarios in a loop at full speed into a
@@ -15,8 +16,13 @@
 # Environment: STRATA_BENCH_EVENTS (5000000), STRATA_BENCH_RUNS (5),
 # STRATA_BENCH_TRACE=DIR reuses a recorded trace instead of recording,
 # STRATA_KEEP_TMP=1 keeps the trace, STRATA_BENCH_PERF=1 also records a
-# perf profile of one agent run and prints its top symbols.
+# perf profile of one agent run and prints its top symbols,
+# STRATA_BENCH_ONLY=agent|aggregator runs only that half.
 set -u
+
+if [ "${STRATA_BENCH_ONLY:-}" = aggregator ]; then
+	exec bash "$(dirname "$0")/aggregator.sh"
+fi
 
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 top_builddir=$(pwd)
@@ -171,6 +177,11 @@ if [ "${STRATA_BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null 2>&1; then
 	echo "perf: where strata-agent spends its time (self, top 25)"
 	perf report -q -i "$IT_DIR/perf.data" --no-children --sort dso,symbol \
 	    --stdio 2>/dev/null | grep -v '^$' | grep '%' | head -n 25
+fi
+if [ "${STRATA_BENCH_ONLY:-}" != agent ]; then
+	echo
+	echo "== strata-aggregator (tests/bench/aggregator.sh)"
+	bash "$top_srcdir/tests/bench/aggregator.sh" || exit 1
 fi
 IT_DONE=1
 exit 0

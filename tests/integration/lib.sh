@@ -762,7 +762,8 @@ it_node_start()
 # IT_AGG_PORT (a free port the first time, the same one on a restart),
 # database IT_AGG_DB ($IT_DIR/agg.db), control socket IT_AGG_SOCK
 # ($IT_DIR/ctl.sock), --alert-log none; pid IT_AGG_PID, log
-# aggregator.log.  Returns once `stratactl status` answers (10 s bound).
+# aggregator.log (-d, unless IT_AGG_FLAGS is set: its words replace -d).
+# Returns once `stratactl status` answers (10 s bound).
 it_start_aggregator()
 {
 	local n=100
@@ -770,7 +771,9 @@ it_start_aggregator()
 	: "${IT_AGG_DB:=$IT_DIR/agg.db}"
 	: "${IT_AGG_SOCK:=$IT_DIR/ctl.sock}"
 	it_chain_trap
-	"$IT_AGGREGATOR" -d --listen "127.0.0.1:$IT_AGG_PORT" --db "$IT_AGG_DB" \
+	# shellcheck disable=SC2086
+	"$IT_AGGREGATOR" ${IT_AGG_FLAGS--d} --listen "127.0.0.1:$IT_AGG_PORT" \
+	    --db "$IT_AGG_DB" \
 	    --ctl "$IT_AGG_SOCK" --alert-log none "$@" \
 	    >>"$IT_DIR/aggregator.log" 2>&1 &
 	IT_AGG_PID=$!

@@ -1,0 +1,178 @@
+#!/bin/bash
+# tests/bench/aggregator.sh: `make bench-aggregator` (and the second half
+# of `make bench`).  How fast strata-aggregator takes records and answers
+# queries, with its real SQLite store and real sockets.
+#
+# 1. A corpus of real records: the migration scenarios (all of them, and
+#    dst-completed as the destination of converge) recorded by a private
+#    lttng-sessiond into a local trace, read by strata-agent --trace --once
+#    --jsonl.  152 records: migration_round, migration, alert.
+# 2. Ingest: for N in 1 4 16 simulated agents (bench_ingest: the agent's own
+#    push code, one connection each, copies of the corpus with their own
+#    ids and VM uuids, destinations sent by the next agent so the store
+#    correlates them across nodes), a fresh aggregator and database;
+#    records/s on the wall clock and per CPU-second of the aggregator
+#    process (/proc/PID/stat), synchronous=FULL (the default) and, for
+#    N = 4, --durable no.
+# 3. Queries: a database of >= 1 M rounds filled through the aggregator (4
+#    agents), the aggregator restarted on it, then ctl_latency.py: status,
+#    migrations, migration ID, nodes, alerts over the control socket,
+#    p50/p99 and the aggregator's CPU per request.
+# Run from the build directory.
+#
+# Environment: STRATA_BENCH_AGENTS ("1 4 16"), STRATA_BENCH_RECORDS (records
+# per ingest run, 150000), STRATA_BENCH_ROUNDS (rounds in the query
+# database, 1000000), STRATA_BENCH_QUERIES (requests per query, 500),
+# STRATA_BENCH_CORPUS=FILE (use these JSON lines as the corpus),
+# STRATA_BENCH_DB=FILE (time the queries over this database instead of
+# filling one), STRATA_KEEP_TMP=1 (keep the corpus and the databases).
+set -u
+
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+top_builddir=$(pwd)
+IT_TAP=0
+. "$top_srcdir/tests/integration/lib.sh"
+
+AGENTS=${STRATA_BENCH_AGENTS:-1 4 16}
+RECORDS=${STRATA_BENCH_RECORDS:-150000}
+ROUNDS=${STRATA_BENCH_ROUNDS:-1000000}
+QUERIES=${STRATA_BENCH_QUERIES:-500}
+GEN="$top_builddir/tests/bench/bench_ingest"
+LAT="$top_srcdir/tests/bench/ctl_latency.py"
+
+for p in "$IT_AGENT" "$IT_EMIT" "$IT_AGGREGATOR" "$IT_STRATACTL" "$GEN"; do
+	[ -x "$p" ] || { echo "bench: $p is not built (make all)" >&2; exit 1; }
+done
+for p in lttng lttng-sessiond python3; do
+	command -v "$p" >/dev/null 2>&1 ||
+	    { echo "bench: $p not found" >&2; exit 1; }
+done
+
+it_init bench-aggregator 1800
+IT_AGG_FLAGS=			# no -d: production logging (syslog)
+
+# cpu_ticks PID: user + system clock ticks of a process.
+cpu_ticks()
+{
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# ---- 1. the corpus -------------------------------------------------------------
+if [ -n "${STRATA_BENCH_CORPUS:-}" ]; then
+	CORPUS=$STRATA_BENCH_CORPUS
+else
+	CORPUS=$IT_DIR/corpus.jsonl
+	T=$IT_DIR/traces/corpus
+	it_start_sessiond || { echo "bench: lttng-sessiond did not start" >&2; exit 1; }
+	it_create_local_session corpus "$T" --subbuf-size=1M --num-subbuf=8 \
+	    --blocking-timeout=inf ||
+	    { echo "bench: cannot create the session" >&2; exit 1; }
+	args=()
+	for s in nonconverge failed postcopy autoconverge rollback cancel-early; do
+		args+=("$(it_data "$(it_scenario "$s")")")
+	done
+	bin=$(it_bin "$IT_EMIT")
+	# Blocking mode: no event lost.  converge and its destination side as
+	# two processes at one pace, the others one after the other.
+	it_nobody env LTTNG_UST_ALLOW_BLOCKING=1 "$bin" --speed 0 "${args[@]}" \
+	    >>"$IT_DIR/emit.log" 2>&1 &
+	p1=$!
+	it_nobody env LTTNG_UST_ALLOW_BLOCKING=1 "$bin" --speed 50 \
+	    "$(it_data "$(it_scenario converge)")" >>"$IT_DIR/emit.log" 2>&1 &
+	p2=$!
+	it_nobody env LTTNG_UST_ALLOW_BLOCKING=1 "$bin" --speed 50 \
+	    "$(it_data "$(it_scenario dst-completed)")" >>"$IT_DIR/emit.log" 2>&1 &
+	p3=$!
+	wait "$p1" "$p2" "$p3" ||
+	    { echo "bench: strata-emit failed" >&2; cat "$IT_DIR/emit.log" >&2; exit 1; }
+	it_lttng stop corpus >>"$IT_DIR/lttng.log" 2>&1
+	it_destroy_session corpus
+	"$IT_AGENT" --node corpus --trace "$T" --once --jsonl "$CORPUS" \
+	    2>>"$IT_DIR/agent.log" ||
+	    { echo "bench: strata-agent failed" >&2; exit 1; }
+fi
+python3 - "$CORPUS" >"$IT_DIR/corpus.txt" <<'EOF'
+import collections, json, sys
+n, size, rounds = collections.Counter(), collections.Counter(), 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    n[r["kind"]] += 1
+    size[r["kind"]] += len(line)
+    rounds += r["kind"] == "migration_round"
+print(sum(n.values()), rounds)
+print("corpus: %d records, %s" % (sum(n.values()), ", ".join(
+    "%d %s (%.0f B avg)" % (n[k], k, size[k] / n[k]) for k in sorted(n))))
+EOF
+read -r NCORPUS CROUNDS <"$IT_DIR/corpus.txt"
+sed -n 2p "$IT_DIR/corpus.txt" | sed 's/^/bench: /'
+
+# ingest NAME N COPIES [aggregator options]: a fresh aggregator and
+# database, N agents sending COPIES copies each; one result line.
+ingest()
+{
+	local name=$1 n=$2 copies=$3 c0 c1 out
+	shift 3
+	IT_AGG_PORT= IT_AGG_DB=$IT_DIR/$name.db IT_AGG_SOCK=$IT_DIR/$name.sock
+	it_start_aggregator "$@" ||
+	    { echo "bench: strata-aggregator did not start" >&2; exit 1; }
+	c0=$(cpu_ticks "$IT_AGG_PID")
+	out=$("$GEN" -n "$n" -c "$copies" "127.0.0.1:$IT_AGG_PORT" "$CORPUS" \
+	    2>>"$IT_DIR/bench_ingest.log") ||
+	    { echo "bench: bench_ingest failed" >&2; exit 1; }
+	c1=$(cpu_ticks "$IT_AGG_PID")
+	it_ctl --json status >"$IT_DIR/$name.status"
+	it_stop_aggregator
+	python3 - "$out" "$((c1 - c0))" "$(getconf CLK_TCK)" \
+	    "$IT_DIR/$name.status" "$name" <<'EOF'
+import json, sys
+kv = sys.argv[1].split()
+r = dict(zip(kv[0::2], kv[1::2]))
+recs, wall = int(r["records"]), float(r["wall_s"])
+cpu = int(sys.argv[2]) / int(sys.argv[3])
+st = json.load(open(sys.argv[4]))
+stored = st["counters"].get("records.stored", 0)
+ok = "" if stored == recs else " (stored %d of %d!)" % (stored, recs)
+print("| %s | %s | %d | %.2f | %.0f | %.2f | %.0f | %.2f |%s" % (
+    sys.argv[5], r["agents"], recs, wall, recs / wall, cpu,
+    recs / cpu if cpu else 0, float(r["generator_cpu_s"]), ok))
+EOF
+}
+
+# ---- 2. ingest -------------------------------------------------------------------
+echo
+echo "| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | generator CPU s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for n in $AGENTS; do
+	ingest "full-$n" "$n" $(((RECORDS / NCORPUS + n - 1) / n))
+done
+ingest "normal-4" 4 $(((RECORDS / NCORPUS + 3) / 4)) --durable no
+
+# ---- 3. queries over >= 1 M rounds -------------------------------------------------
+if [ -n "${STRATA_BENCH_DB:-}" ]; then
+	QDB=$STRATA_BENCH_DB
+else
+	QDB=$IT_DIR/rounds.db
+	copies=$(((ROUNDS / CROUNDS + 4) / 4))
+	echo
+	echo "bench: filling $QDB with $((copies * 4 * CROUNDS)) rounds" \
+	    "($((copies * 4 * NCORPUS)) records) through the aggregator, 4 agents"
+	echo "| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | generator CPU s |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	ingest rounds 4 "$copies"
+fi
+IT_AGG_PORT= IT_AGG_DB=$QDB IT_AGG_SOCK=$IT_DIR/q.sock
+it_start_aggregator ||
+    { echo "bench: strata-aggregator did not start on $QDB" >&2; exit 1; }
+echo
+python3 "$LAT" "$IT_AGG_SOCK" "$IT_AGG_PID" "$QUERIES" ||
+    { echo "bench: ctl_latency.py failed" >&2; exit 1; }
+t0=$(date +%s%N)
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	it_ctl --json migrations >/dev/null
+done
+t1=$(date +%s%N)
+echo "stratactl --json migrations (process start, query, JSON printed):" \
+    "$(((t1 - t0) / 10000000)) ms per run"
+it_stop_aggregator
+IT_DONE=1
+exit 0
