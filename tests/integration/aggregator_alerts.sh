@@ -36,7 +36,7 @@ follow-queue = 256
 alert-log = none
 hook-timeout = 1500ms
 EOF
-"$AGG" -n -f "$IT_DIR/agg.conf" --stale-after 90s >"$IT_DIR/n.out" 2>&1
+"$AGG" -nv -f "$IT_DIR/agg.conf" --stale-after 90s >"$IT_DIR/n.out" 2>&1
 tap_is $? 0 "strata-aggregator -n -f CONFIG: the configuration is good"
 tap_ok "$(grep -qx "listen = 127.0.0.1:$PORT" "$IT_DIR/n.out" &&
     grep -qx "stale-after = 90000ms" "$IT_DIR/n.out" &&
@@ -44,7 +44,7 @@ tap_ok "$(grep -qx "listen = 127.0.0.1:$PORT" "$IT_DIR/n.out" &&
     grep -qx "hook-timeout = 1500ms" "$IT_DIR/n.out"; echo $?)" \
     "-n prints it normalised; the command line overrides the file"
 printf 'listen = x\nbogus = 1\nstale-after = soon\n' >"$IT_DIR/bad.conf"
-"$AGG" -n -f "$IT_DIR/bad.conf" >"$IT_DIR/bad.out" 2>&1
+"$AGG" -nv -f "$IT_DIR/bad.conf" >"$IT_DIR/bad.out" 2>&1
 st=$?
 tap_ok "$([ $st -eq 2 ] && grep -q 'bad.conf:2: unknown setting "bogus"' \
     "$IT_DIR/bad.out" && grep -q 'bad.conf:3: stale-after' "$IT_DIR/bad.out"
@@ -52,12 +52,12 @@ tap_ok "$([ $st -eq 2 ] && grep -q 'bad.conf:2: unknown setting "bogus"' \
 
 printf 's3cret\n' >"$IT_DIR/token"
 chmod 600 "$IT_DIR/token"
-"$AGG" -n --token-file "$IT_DIR/token" --ctl "$SOCK" >"$IT_DIR/tok.out" 2>&1
+"$AGG" -nv --token-file "$IT_DIR/token" --ctl "$SOCK" >"$IT_DIR/tok.out" 2>&1
 tap_ok "$(grep -qx 'listen = 0.0.0.0:7311' "$IT_DIR/tok.out" &&
     grep -qx "token-file = $IT_DIR/token" "$IT_DIR/tok.out"; echo $?)" \
     "with a token file the default listen is 0.0.0.0:7311 (loopback without)"
 : >"$IT_DIR/empty-token"
-"$AGG" -n --token-file "$IT_DIR/empty-token" >"$IT_DIR/tok.out" 2>&1
+"$AGG" -nv --token-file "$IT_DIR/empty-token" >"$IT_DIR/tok.out" 2>&1
 st=$?
 tap_ok "$([ $st -eq 2 ] && grep -q 'first line is empty' "$IT_DIR/tok.out"
     echo $?)" "an empty token file is refused (exit 2)"
