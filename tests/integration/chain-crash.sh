@@ -19,7 +19,7 @@ command -v sqlite3 >/dev/null 2>&1 || python3 -c 'import sqlite3' ||
     tap_skip_all "python3 without sqlite3"
 tap_plan 20
 
-SPEED=${STRATA_CRASH_SPEED:-40}
+SPEED=${STRATA_CRASH_SPEED:-20}
 J=$IT_DIR/cmp1.jsonl
 SPOOL=$IT_DIR/spool-cmp1
 CHAIN=$IT_CHAIN_CTL
@@ -98,7 +98,7 @@ counter()
 # ---- (a) the aggregator killed mid-stream -----------------------------------
 stream 5c1e0000-0000-4000-8000-00000000000a 2
 EMIT=$IT_LAST_PID
-wait_count 30 30
+wait_count 20 30
 tap_ok $? "(a) records flow: the store holds $(stored) records"
 BEFORE=$(stored)
 it_stop_aggregator KILL
@@ -141,10 +141,10 @@ tap_ok "$(grep -q 'again after' "$IT_DIR/agent-cmp1.log" &&
 
 # ---- (b) the agent killed mid-stream -----------------------------------------
 wc -l <"$J" >"$IT_DIR/jsonl-lines-a"
-stream 5c1e0000-0000-4000-8000-00000000000b 2
+stream 5c1e0000-0000-4000-8000-00000000000b 3
 EMIT=$IT_LAST_PID
 START=$(stored)
-wait_count $((START + 40)) 30
+wait_count $((START + 20)) 30
 tap_ok $? "(b) a second stream flows: $(($(stored) - START)) more records stored"
 kill -KILL "$AGENT"
 wait "$AGENT" 2>/dev/null
