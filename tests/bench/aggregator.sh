@@ -20,9 +20,10 @@
 #    p50/p99 and the aggregator's CPU per request.
 # Run from the build directory.
 #
-# Environment: STRATA_BENCH_AGENTS ("1 4 16"), STRATA_BENCH_RECORDS (records
-# per ingest run, 150000), STRATA_BENCH_ROUNDS (rounds in the query
-# database, 1000000), STRATA_BENCH_QUERIES (requests per query, 500),
+# Environment: STRATA_BENCH_AGENTS ("1 4 16"; empty: no ingest runs),
+# STRATA_BENCH_RECORDS (records per ingest run, 150000),
+# STRATA_BENCH_ROUNDS (rounds in the query database, 1000000; 0: no query
+# runs unless STRATA_BENCH_DB), STRATA_BENCH_QUERIES (requests per query, 500),
 # STRATA_BENCH_CORPUS=FILE (use these JSON lines as the corpus),
 # STRATA_BENCH_DB=FILE (time the queries over this database instead of
 # filling one), STRATA_KEEP_TMP=1 (keep the corpus and the databases).
@@ -33,7 +34,7 @@ top_builddir=$(pwd)
 IT_TAP=0
 . "$top_srcdir/tests/integration/lib.sh"
 
-AGENTS=${STRATA_BENCH_AGENTS:-1 4 16}
+AGENTS=${STRATA_BENCH_AGENTS-1 4 16}	# set and empty: no ingest runs
 RECORDS=${STRATA_BENCH_RECORDS:-150000}
 ROUNDS=${STRATA_BENCH_ROUNDS:-1000000}
 QUERIES=${STRATA_BENCH_QUERIES:-500}
@@ -138,26 +139,32 @@ print("| %s | %s | %d | %.2f | %.0f | %.2f | %.0f | %.2f |%s" % (
 EOF
 }
 
+HEAD="| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | generator CPU s |
+|---|---:|---:|---:|---:|---:|---:|---:|"
+
 # ---- 2. ingest -------------------------------------------------------------------
-echo
-echo "| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | generator CPU s |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for n in $AGENTS; do
-	ingest "full-$n" "$n" $(((RECORDS / NCORPUS + n - 1) / n))
-done
-ingest "normal-4" 4 $(((RECORDS / NCORPUS + 3) / 4)) --durable no
+if [ -n "$AGENTS" ]; then
+	echo
+	echo "$HEAD"
+	for n in $AGENTS; do
+		ingest "full-$n" "$n" $(((RECORDS / NCORPUS + n - 1) / n))
+	done
+	ingest "normal-4" 4 $(((RECORDS / NCORPUS + 3) / 4)) --durable no
+fi
 
 # ---- 3. queries over >= 1 M rounds -------------------------------------------------
 if [ -n "${STRATA_BENCH_DB:-}" ]; then
 	QDB=$STRATA_BENCH_DB
+elif [ "$ROUNDS" -eq 0 ] || [ "$CROUNDS" -eq 0 ]; then
+	IT_DONE=1
+	exit 0
 else
 	QDB=$IT_DIR/rounds.db
 	copies=$(((ROUNDS / CROUNDS + 4) / 4))
 	echo
 	echo "bench: filling $QDB with $((copies * 4 * CROUNDS)) rounds" \
 	    "($((copies * 4 * NCORPUS)) records) through the aggregator, 4 agents"
-	echo "| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | generator CPU s |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	echo "$HEAD"
 	ingest rounds 4 "$copies"
 fi
 IT_AGG_PORT= IT_AGG_DB=$QDB IT_AGG_SOCK=$IT_DIR/q.sock
