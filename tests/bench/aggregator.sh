@@ -113,7 +113,7 @@ ingest()
 {
 	local name=$1 n=$2 copies=$3 c0 c1 out
 	shift 3
-	IT_AGG_PORT= IT_AGG_DB=$IT_DIR/$name.db IT_AGG_SOCK=$IT_DIR/$name.sock
+	IT_AGG_PORT='' IT_AGG_DB=$IT_DIR/$name.db IT_AGG_SOCK=$IT_DIR/$name.sock
 	it_start_aggregator "$@" ||
 	    { echo "bench: strata-aggregator did not start" >&2; exit 1; }
 	c0=$(cpu_ticks "$IT_AGG_PID")
@@ -167,7 +167,7 @@ else
 	echo "$HEAD"
 	ingest rounds 4 "$copies"
 fi
-IT_AGG_PORT= IT_AGG_DB=$QDB IT_AGG_SOCK=$IT_DIR/q.sock
+IT_AGG_PORT='' IT_AGG_DB=$QDB IT_AGG_SOCK=$IT_DIR/q.sock
 it_start_aggregator ||
     { echo "bench: strata-aggregator did not start on $QDB" >&2; exit 1; }
 echo

@@ -68,11 +68,13 @@ wait_stored()
 	shift 2
 	while :; do
 		keys "$@" >"$IT_DIR/keys.json"
-		python3 "$CHAIN" batch k="$IT_DIR/keys.json" <<EOF | grep -q '^1'
+		if python3 "$CHAIN" batch k="$IT_DIR/keys.json" <<EOF | grep -q '^1'
 x
 	$e
 EOF
-		[ $? -eq 0 ] && return 0
+		then
+			return 0
+		fi
 		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.5
 	done
@@ -108,7 +110,7 @@ sleep 1
 it_start_aggregator
 tap_ok $? "(a) restarted on the same database and port $IT_AGG_PORT"
 wait "$EMIT"
-tap_ok $? "(a) the emitter played its $(echo $SCNS | wc -w) scenarios twice"
+tap_ok $? "(a) the emitter played its $(wc -w <<<"$SCNS") scenarios twice"
 it_wait_record "$J" 30 \
     'len(finals) == 14 and all(f["outcome"] is not None for f in finals)'
 tap_ok $? "(a) the agent reports 14 migrations with an outcome"
