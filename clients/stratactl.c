@@ -46,7 +46,7 @@ static const char *cmd_usage =
     "  migrations [--active] [--failed] [--vm VM] [--node NODE]\n"
     "             [--since WHEN] [--limit N]\n"
     "  migration ID                    both sides, stages, rounds, plot\n"
-    "  alerts [--firing | --all] [--since WHEN] [--follow]\n"
+    "  alerts [--firing | --all] [--since WHEN] [--limit N] [--follow]\n"
     "  alert ack ID                    acknowledge a firing alert\n"
     "WHEN is a duration back from now (90s, 10m, 2h, 1d) or ns since the "
     "epoch.\n"
@@ -517,6 +517,7 @@ run_alerts(struct cli *c, int argc, char **argv)
 		{ "firing", no_argument, NULL, 'F' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "since", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -528,6 +529,8 @@ run_alerts(struct cli *c, int argc, char **argv)
 	char b[2][64];
 	int ch, fol = 0, firing = 0, all = 0;
 	int64_t since;
+	long limit;
+	char *end;
 	size_t i;
 
 	args = json_object_new_object();
@@ -548,6 +551,13 @@ run_alerts(struct cli *c, int argc, char **argv)
 				usage("--since: a duration (10m) or ns");
 			json_object_object_add(args, "since",
 			    json_object_new_int64(since));
+			break;
+		case 'l':
+			limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || limit < 1)
+				usage("--limit: a positive number");
+			json_object_object_add(args, "limit",
+			    json_object_new_int64(limit));
 			break;
 		default:
 			usage(NULL);

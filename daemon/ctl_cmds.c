@@ -43,6 +43,7 @@ static const struct ctl_arg args_alerts[] = {
 	{ "firing",	CTL_ARG_BOOL,	0 },
 	{ "all",	CTL_ARG_BOOL,	0 },
 	{ "since",	CTL_ARG_INT,	0 },
+	{ "limit",	CTL_ARG_INT,	0 },
 	{ NULL, 0, 0 }
 };
 static const struct ctl_arg args_ack[] = {
@@ -58,7 +59,7 @@ const struct ctl_cmd ctl_cmd_table[] = {
 	    "migrations [active] [failed] [vm:S] [node:S] [since:NS] [limit:N]",
 	    args_migrations, cmd_migrations },
 	{ "migration", NULL, "migration id:ID", args_id, cmd_migration },
-	{ "alerts", NULL, "alerts [firing] [all] [since:NS]", args_alerts,
+	{ "alerts", NULL, "alerts [firing] [all] [since:NS] [limit:N]", args_alerts,
 	    cmd_alerts },
 	{ "alerts follow", "follow", "alerts follow", args_none,
 	    cmd_alerts_follow },
@@ -502,10 +503,16 @@ cmd_alerts(struct ctl_call *call)
 {
 	const char *err = NULL;
 	struct json_object *r;
-	int64_t since = 0;
+	int64_t since = 0, limit = 0;
 	int firing;
 
 	firing = arg_bool(call->args, "firing");
+	/* A big list blocks the loop: the newest 1000 unless asked. */
+	if (arg_int(call->args, "limit", &limit) &&
+	    (limit < 1 || limit > 10000)) {
+		set_err(call, "limit must be between 1 and 10000");
+		return (CTL_ERROR);
+	}
 	if (firing && arg_bool(call->args, "all")) {
 		set_err(call, "firing and all exclude each other");
 		return (CTL_ERROR);
@@ -514,7 +521,8 @@ cmd_alerts(struct ctl_call *call)
 		set_err(call, "since must be ns since the epoch, >= 0");
 		return (CTL_ERROR);
 	}
-	r = store_q_alerts(call->env->store, firing, (uint64_t)since, &err);
+	r = store_q_alerts(call->env->store, firing, (uint64_t)since,
+	    (unsigned)limit, &err);
 	return (from_store(call, r, err));
 }
 

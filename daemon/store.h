@@ -79,8 +79,9 @@ struct json_object *store_q_migrations(struct store *, const struct mig_filter *
 /* id: a migration id, or "node/side-id" or the side id of one of its sides. */
 struct json_object *store_q_migration(struct store *, const char *id,
 		    const char **err);
+/* The newest `limit` alerts (0: 1000, at most 10000), oldest first. */
 struct json_object *store_q_alerts(struct store *, int firing_only,
-		    uint64_t since_ns, const char **err);
+		    uint64_t since_ns, unsigned limit, const char **err);
 /* Acks a firing alert; -1 with *err when there is no such firing alert. */
 int		 store_alert_ack(struct store *, int64_t id, const char **err);
 

@@ -17,6 +17,7 @@
 
 #define STORE_NONE		INT64_MIN	/* an unknown integer column */
 #define STORE_ALERTS_MAX	10000		/* alerts one query returns */
+#define STORE_ALERTS_DEFAULT	1000		/* ... when not told */
 #define STORE_MIGS_DEFAULT	1000		/* store_q_migrations() limit */
 /* How far apart two sides' times may be and still be one migration. */
 #define STORE_CORR_TOL_NS	(30LL * 1000000000LL)

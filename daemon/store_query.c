@@ -183,7 +183,7 @@ store_alert_json(struct store *s, int64_t id)
 
 struct json_object *
 store_q_alerts(struct store *s, int firing_only, uint64_t since_ns,
-    const char **err)
+    unsigned limit, const char **err)
 {
 	sqlite3_stmt *st = store_st(s, ST_ALERTS_LIST);
 	struct json_object *arr;
@@ -194,7 +194,10 @@ store_q_alerts(struct store *s, int firing_only, uint64_t since_ns,
 	sqlite3_bind_int(st, 1, firing_only != 0);
 	sqlite3_bind_int64(st, 2, since_ns > INT64_MAX ? INT64_MAX :
 	    (int64_t)since_ns);
-	sqlite3_bind_int(st, 3, STORE_ALERTS_MAX);
+	if (limit == 0)
+		limit = STORE_ALERTS_DEFAULT;
+	sqlite3_bind_int(st, 3, limit > STORE_ALERTS_MAX ? STORE_ALERTS_MAX :
+	    (int)limit);
 	arr = json_object_new_array();
 	json_keys_of(st, keys, ROW_COLS_MAX);
 	while ((r = store_row(s, st, "alerts")) == 1)

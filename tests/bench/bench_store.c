@@ -335,7 +335,7 @@ query(enum q which, int i, const char *mig_id)
 	case Q_MIG:
 		return store_q_migration(st, mig_id, &err);
 	case Q_ALERTS:
-		return store_q_alerts(st, 0, 0, &err);
+		return store_q_alerts(st, 0, 0, 0, &err);
 	case Q_NODES:
 		return store_q_nodes(st, &err);
 	}

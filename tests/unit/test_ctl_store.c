@@ -107,7 +107,7 @@ store_q_migration(struct store *s, const char *id, const char **err)
 
 struct json_object *
 store_q_alerts(struct store *s, int firing_only, uint64_t since_ns,
-    const char **err)
+    unsigned limit, const char **err)
 {
 	dbl_last_firing = firing_only;
 	dbl_last_since = since_ns;

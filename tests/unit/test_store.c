@@ -733,7 +733,7 @@ test_alerts(void)
 	is_int(cb_n, 1, "the callback saw one alert");
 	is_str(cb_seen[0], "fired migration.not_converging a",
 	    "not_converging fired");
-	arr = store_q_alerts(s, 1, 0, &err);
+	arr = store_q_alerts(s, 1, 0, 0, &err);
 	is_int(arr ? (long long)json_object_array_length(arr) : -1, 1, "one firing");
 	a = arr ? json_object_array_get_idx(arr, 0) : NULL;
 	is_str(gets(a, "state"), "firing", "state firing");
@@ -752,10 +752,10 @@ test_alerts(void)
 	is_int(cb_n, 2, "converged: the callback again");
 	is_str(cb_seen[1], "resolved migration.not_converging a",
 	    "converged resolves not_converging");
-	arr = store_q_alerts(s, 1, 0, &err);
+	arr = store_q_alerts(s, 1, 0, 0, &err);
 	is_int(arr ? (long long)json_object_array_length(arr) : -1, 0, "none firing");
 	json_object_put(arr);
-	arr = store_q_alerts(s, 0, 0, &err);
+	arr = store_q_alerts(s, 0, 0, 0, &err);
 	is_int(arr ? (long long)json_object_array_length(arr) : -1, 1,
 	    "converged is no alert of its own");
 	a = arr ? json_object_array_get_idx(arr, 0) : NULL;
@@ -765,7 +765,7 @@ test_alerts(void)
 
 	one(s, "a", T0 + 8 * SEC, alert_rec("a/1/1!f", "migration.failed",
 	    "a/1/1", T0 + 8 * SEC));
-	arr = store_q_alerts(s, 1, 0, &err);
+	arr = store_q_alerts(s, 1, 0, 0, &err);
 	a = arr ? json_object_array_get_idx(arr, 0) : NULL;
 	id = geti(a, "id");
 	json_object_put(arr);
@@ -780,7 +780,7 @@ test_alerts(void)
 	ok(err != NULL && strstr(err, "no firing alert") != NULL,
 	    "with a clear error");
 	is_int(store_alert_ack(s, 99999, &err), -1, "no such alert: fails");
-	arr = store_q_alerts(s, 0, T0 + 8 * SEC, &err);
+	arr = store_q_alerts(s, 0, T0 + 8 * SEC, 0, &err);
 	is_int(arr ? (long long)json_object_array_length(arr) : -1, 1,
 	    "since filters by t_ns");
 	json_object_put(arr);
@@ -849,7 +849,7 @@ test_stale(void)
 	json_object_put(n);
 	store_check_stale(s, T0 + 200 * SEC, 60 * SEC);
 	is_int(cb_n, 4, "a new stale period fires again (a and b)");
-	arr = store_q_alerts(s, 1, 0, &err);
+	arr = store_q_alerts(s, 1, 0, 0, &err);
 	is_int(arr ? (long long)json_object_array_length(arr) : -1, 2,
 	    "two node.stale firing");
 	json_object_put(arr);
