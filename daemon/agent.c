@@ -311,6 +311,10 @@ agent_rd_batch(void *arg)
 	struct agent *a = arg;
 
 	an_set_flush(a->set);
+	/* What this batch produced survives a crash of the agent: in the
+	 * spool before the --jsonl copy, so the copy never holds more. */
+	if (a->push != NULL)
+		push_flush(a->push);
 	agent_flush(a);
 }
 

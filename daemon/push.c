@@ -624,6 +624,12 @@ push_sync(struct push *p)
 	return (spool_sync(p->spool));
 }
 
+int
+push_flush(struct push *p)
+{
+	return (spool_flush(p->spool));
+}
+
 uint64_t
 push_unacked(struct push *p)
 {

@@ -41,6 +41,9 @@ int		 push_record(struct push *, struct json_object *rec);
 void		 push_set_stats(struct push *, struct json_object *stats);
 /* Everything accepted so far is either acked or safely spooled. */
 int		 push_sync(struct push *);
+/* Everything accepted so far is in the spool file (the page cache): a
+ * crash of the agent loses none of it; a power loss may. */
+int		 push_flush(struct push *);
 void		 push_destroy(struct push *);
 struct json_object *push_stats(struct push *);
 /* Added by the transport part. */
