@@ -331,6 +331,30 @@ run_nodes(struct cli *c, int argc, char **argv)
 	return (EXIT_OK);
 }
 
+/* --since and --limit, as migrations and alerts take them: 1 if ch was one. */
+static int
+opt_since_limit(int ch, struct json_object *args)
+{
+	int64_t since;
+	long limit;
+	char *end;
+
+	switch (ch) {
+	case 's':
+		if ((since = parse_since(optarg)) < 0)
+			usage("--since: a duration (10m) or ns");
+		json_object_object_add(args, "since", json_object_new_int64(since));
+		return (1);
+	case 'l':
+		limit = strtol(optarg, &end, 10);
+		if (*end != '\0' || limit < 1)
+			usage("--limit: a positive number");
+		json_object_object_add(args, "limit", json_object_new_int64(limit));
+		return (1);
+	}
+	return (0);
+}
+
 static int
 run_migrations(struct cli *c, int argc, char **argv)
 {
@@ -349,9 +373,7 @@ run_migrations(struct cli *c, int argc, char **argv)
 	struct json_object *args, *resp, *r, *m;
 	struct fmt_table *t;
 	const char *row[11];
-	char b[4][64], *end;
-	int64_t since;
-	long limit;
+	char b[4][64];
 	size_t i;
 	int ch;
 
@@ -372,21 +394,9 @@ run_migrations(struct cli *c, int argc, char **argv)
 			json_object_object_add(args, ch == 'v' ? "vm" : "node",
 			    json_object_new_string(optarg));
 			break;
-		case 's':
-			if ((since = parse_since(optarg)) < 0)
-				usage("--since: a duration (10m) or ns");
-			json_object_object_add(args, "since",
-			    json_object_new_int64(since));
-			break;
-		case 'l':
-			limit = strtol(optarg, &end, 10);
-			if (*end != '\0' || limit < 1)
-				usage("--limit: a positive number");
-			json_object_object_add(args, "limit",
-			    json_object_new_int64(limit));
-			break;
 		default:
-			usage(NULL);
+			if (!opt_since_limit(ch, args))
+				usage(NULL);
 		}
 	}
 	if (optind != argc)
@@ -528,9 +538,6 @@ run_alerts(struct cli *c, int argc, char **argv)
 	const char *row[8];
 	char b[2][64];
 	int ch, fol = 0, firing = 0, all = 0;
-	int64_t since;
-	long limit;
-	char *end;
 	size_t i;
 
 	args = json_object_new_object();
@@ -546,21 +553,9 @@ run_alerts(struct cli *c, int argc, char **argv)
 		case 'f':
 			fol = 1;
 			break;
-		case 's':
-			if ((since = parse_since(optarg)) < 0)
-				usage("--since: a duration (10m) or ns");
-			json_object_object_add(args, "since",
-			    json_object_new_int64(since));
-			break;
-		case 'l':
-			limit = strtol(optarg, &end, 10);
-			if (*end != '\0' || limit < 1)
-				usage("--limit: a positive number");
-			json_object_object_add(args, "limit",
-			    json_object_new_int64(limit));
-			break;
 		default:
-			usage(NULL);
+			if (!opt_since_limit(ch, args))
+				usage(NULL);
 		}
 	}
 	if (optind != argc)
