@@ -35,6 +35,7 @@
 #include "log.h"
 #include "push.h"
 #include "token.h"
+#include "../clock.h"
 
 #define MAX_AGENTS	256
 #define MAX_UNACKED	20000	/* per agent, so the memory spool stays small */
@@ -66,25 +67,6 @@ static int		 nagents = 1;
 static uint64_t		 copies = 100;
 static uint64_t		 pushed;
 static struct event_base *base;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-}
 
 static const char *
 str_member(struct json_object *o, const char *key)

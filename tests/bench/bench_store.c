@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "../clock.h"
 
 #define SEC	1000000000LL
 #define T0	1795634430000000000LL
@@ -36,25 +37,6 @@ static struct store *st;
 static unsigned opt_batch = 500;
 static double ingest_s, ingest_cpu_s, parse_s;
 static uint64_t nrecords, nbatches, nrounds;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 /* A node's pending batch. */
 struct pending {

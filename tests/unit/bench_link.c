@@ -23,31 +23,13 @@
 #include "log.h"
 #include "proto.h"
 #include "push.h"
+#include "../clock.h"
 
 static struct event_base *base;
 static uint64_t		 want, got;
 static struct push	*pusher;
 static uint64_t		 fed;
 static char		 pad[4096];
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-}
 
 static int
 sink_batch(void *arg, const char *node, struct json_object *records)

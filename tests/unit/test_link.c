@@ -32,6 +32,7 @@
 #include "proto.h"
 #include "push.h"
 #include "tap.h"
+#include "../clock.h"
 
 #define MAXK		60000
 #define TOKEN		"s3cret"
@@ -407,15 +408,6 @@ other_address(char *buf, size_t len)
 	}
 	freeifaddrs(ifa);
 	return (found);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
 int
