@@ -1,13 +1,18 @@
 /*
- * ctl_fmt.c: stratactl's formatters (see ctl_fmt.h).  Only presentation:
- * the JSON from the aggregator goes in, text comes out; `--json` bypasses
- * all of this and prints the aggregator's result as it is.
+ * ctl_fmt.c: stratactl's readable output (see ctl_fmt.h): tables, units,
+ * and the formatters of the generic commands (status, nodes, alerts, alert
+ * ack, the alert stream).  Only presentation: the JSON from the aggregator
+ * goes in, text comes out; `--json` bypasses all of this and prints the
+ * aggregator's result as it is.  A record kind's formatters live with the
+ * kind (aggregator/kinds/KIND/fmt_KIND.c) and are listed in fmt_kinds[].
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ctl_fmt.h"
 
 struct fmt_table {
@@ -25,11 +30,11 @@ fmt_table_new(unsigned ncols, const char *const *headers)
 	unsigned i;
 
 	if (ncols > FMT_MAXCOLS || (t = calloc(1, sizeof(*t))) == NULL)
-		return (NULL);
+		return NULL;
 	t->ncols = ncols;
 	for (i = 0; i < ncols; i++)
 		t->hdr[i] = strdup(headers[i]);
-	return (t);
+	return t;
 }
 
 void
@@ -68,7 +73,7 @@ ucols(const char *s)
 	for (; s != NULL && *s != '\0'; s++)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
-	return (n);
+	return n;
 }
 
 static void
@@ -125,10 +130,10 @@ fmt_table_free(struct fmt_table *t)
 	free(t);
 }
 
-static int
-is_null(struct json_object *v)
+int
+fmt_is_null(struct json_object *v)
 {
-	return (v == NULL || json_object_is_type(v, json_type_null));
+	return v == NULL || json_object_is_type(v, json_type_null);
 }
 
 const char *
@@ -136,9 +141,9 @@ fmt_str(struct json_object *obj, const char *key)
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(obj, key, &v) || is_null(v))
-		return ("-");
-	return (json_object_get_string(v));
+	if (!json_object_object_get_ex(obj, key, &v) || fmt_is_null(v))
+		return "-";
+	return json_object_get_string(v);
 }
 
 const char *
@@ -148,16 +153,16 @@ fmt_time(char *buf, size_t sz, struct json_object *ns)
 	time_t t;
 	int64_t v;
 
-	if (is_null(ns) || (v = json_object_get_int64(ns)) <= 0)
-		return ("-");
+	if (fmt_is_null(ns) || (v = json_object_get_int64(ns)) <= 0)
+		return "-";
 	t = (time_t)(v / 1000000000LL);
 	localtime_r(&t, &tm);
 	strftime(buf, sz, "%Y-%m-%d %H:%M:%S", &tm);
-	return (buf);
+	return buf;
 }
 
-static const char *
-dur_ms(char *buf, size_t sz, double ms)
+const char *
+fmt_dur_ms(char *buf, size_t sz, double ms)
 {
 	if (ms < 1)
 		snprintf(buf, sz, "%.2f ms", ms);
@@ -171,7 +176,7 @@ dur_ms(char *buf, size_t sz, double ms)
 	else
 		snprintf(buf, sz, "%dh%02dm", (int)(ms / 3600000),
 		    (int)fmod(ms / 60000, 60));
-	return (buf);
+	return buf;
 }
 
 const char *
@@ -180,24 +185,24 @@ fmt_ago(char *buf, size_t sz, struct json_object *ns, int64_t now_ns)
 	char d[32];
 	int64_t v;
 
-	if (is_null(ns) || (v = json_object_get_int64(ns)) <= 0)
-		return ("-");
+	if (fmt_is_null(ns) || (v = json_object_get_int64(ns)) <= 0)
+		return "-";
 	if (now_ns < v)
-		return ("now");
-	snprintf(buf, sz, "%s ago", dur_ms(d, sizeof(d), (now_ns - v) / 1e6));
-	return (buf);
+		return "now";
+	snprintf(buf, sz, "%s ago", fmt_dur_ms(d, sizeof(d), (now_ns - v) / 1e6));
+	return buf;
 }
 
 const char *
 fmt_ms(char *buf, size_t sz, struct json_object *ms)
 {
-	if (is_null(ms))
-		return ("-");
-	return (dur_ms(buf, sz, json_object_get_double(ms)));
+	if (fmt_is_null(ms))
+		return "-";
+	return fmt_dur_ms(buf, sz, json_object_get_double(ms));
 }
 
-static const char *
-units(char *buf, size_t sz, double v, const char *suffix)
+const char *
+fmt_units(char *buf, size_t sz, double v, const char *suffix)
 {
 	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	int i = 0;
@@ -207,23 +212,23 @@ units(char *buf, size_t sz, double v, const char *suffix)
 		i++;
 	}
 	snprintf(buf, sz, i == 0 ? "%.0f %s%s" : "%.1f %s%s", v, u[i], suffix);
-	return (buf);
+	return buf;
 }
 
 const char *
 fmt_bytes(char *buf, size_t sz, struct json_object *bytes)
 {
-	if (is_null(bytes))
-		return ("-");
-	return (units(buf, sz, json_object_get_double(bytes), ""));
+	if (fmt_is_null(bytes))
+		return "-";
+	return fmt_units(buf, sz, json_object_get_double(bytes), "");
 }
 
 const char *
 fmt_rate(char *buf, size_t sz, struct json_object *bps)
 {
-	if (is_null(bps))
-		return ("-");
-	return (units(buf, sz, json_object_get_double(bps), "/s"));
+	if (fmt_is_null(bps))
+		return "-";
+	return fmt_units(buf, sz, json_object_get_double(bps), "/s");
 }
 
 const char *
@@ -231,8 +236,8 @@ fmt_num(char *buf, size_t sz, struct json_object *v)
 {
 	double d;
 
-	if (is_null(v))
-		return ("-");
+	if (fmt_is_null(v))
+		return "-";
 	if (json_object_is_type(v, json_type_int))
 		snprintf(buf, sz, "%lld", (long long)json_object_get_int64(v));
 	else if (json_object_is_type(v, json_type_double)) {
@@ -241,283 +246,239 @@ fmt_num(char *buf, size_t sz, struct json_object *v)
 		    "%.0f" : "%.2f", d);
 	} else
 		snprintf(buf, sz, "%s", json_object_get_string(v));
-	return (buf);
+	return buf;
+}
+
+/* Whether an array holds objects only (and at least one). */
+static int
+fmt_objects(struct json_object *a)
+{
+	size_t i, n = json_object_array_length(a);
+
+	for (i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(a, i),
+		    json_type_object))
+			return 0;
+	return n > 0;
 }
 
 void
 fmt_kv(FILE *f, struct json_object *obj, int indent)
 {
 	char buf[64];
+	size_t i;
 
 	json_object_object_foreach(obj, key, val) {
 		if (json_object_is_type(val, json_type_object)) {
 			fprintf(f, "%*s%s:\n", indent, "", key);
 			fmt_kv(f, val, indent + 2);
+		} else if (json_object_is_type(val, json_type_array) &&
+		    fmt_objects(val)) {
+			/* One block per element (status: the Alertmanagers). */
+			for (i = 0; i < json_object_array_length(val); i++) {
+				fprintf(f, "%*s%s[%zu]:\n", indent, "", key, i);
+				fmt_kv(f, json_object_array_get_idx(val, i),
+				    indent + 2);
+			}
 		} else if (json_object_is_type(val, json_type_array))
 			fprintf(f, "%*s%s: %s\n", indent, "", key,
 			    json_object_to_json_string_ext(val,
-			    JSON_C_TO_STRING_PLAIN));
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE));
 		else if (strcmp(key + (strlen(key) > 3 ? strlen(key) - 3 : 0),
-		    "_ns") == 0 && !is_null(val) && json_object_get_int64(val) >
+		    "_ns") == 0 && !fmt_is_null(val) && json_object_get_int64(val) >
 		    1000000000000000000LL)
 			fprintf(f, "%*s%s: %s\n", indent, "", key,
 			    fmt_time(buf, sizeof(buf), val));
+		else if (json_object_is_type(val, json_type_string))
+			fprintf(f, "%*s%s: %s\n", indent, "", key,
+			    json_object_get_string(val));	/* all of it */
 		else
 			fprintf(f, "%*s%s: %s\n", indent, "", key,
 			    fmt_num(buf, sizeof(buf), val));
 	}
 }
 
-/* A horizontal bar of v/max * width columns, in eighths. */
-static void
-bar(FILE *f, double frac, unsigned width)
-{
-	static const char *eighths[] = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
-	unsigned full, i, used;
-	int part;
-
-	if (frac < 0)
-		frac = 0;
-	if (frac > 1)
-		frac = 1;
-	full = (unsigned)(frac * width);
-	part = (int)((frac * width - full) * 8);
-	for (i = 0; i < full; i++)
-		fputs("█", f);
-	used = full;
-	if (part > 0 && full < width) {
-		fputs(eighths[part], f);
-		used++;
-	}
-	for (; used < width; used++)
-		fputc(' ', f);
-}
-
-/*
- * Predicted downtime on a log scale: the limit is the '|' at column 10,
- * every 5 columns is a factor of 10 (so 20 columns is 100 x the limit).
- */
-static void
-downtime_bar(FILE *f, double ms, double limit)
-{
-	int n, i;
-
-	n = (int)lround(10 + 5 * log10(ms > 0 ? ms / limit : 1e-3));
-	if (n < 0)
-		n = 0;
-	for (i = 0; i < 21; i++) {
-		if (i < n && i < 20)
-			fputs(i == 10 ? "┃" : "█", f);
-		else if (i == 10)
-			fputs("|", f);
-		else if (i == 20 && n > 20)
-			fputc('>', f);
-		else
-			fputc(' ', f);
-	}
-}
-
-void
-fmt_plot_rounds(FILE *f, struct json_object *rounds, double limit_ms,
-    unsigned width)
-{
-	struct json_object *r, *v;
-	double max = 0, d, ms;
-	size_t i, n;
-	char buf[32];
-
-	n = rounds != NULL ? json_object_array_length(rounds) : 0;
-	if (n == 0) {
-		fprintf(f, "  (no rounds)\n");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		r = json_object_array_get_idx(rounds, i);
-		if (json_object_object_get_ex(r, "dirty_pages", &v) &&
-		    !is_null(v) && (d = json_object_get_double(v)) > max)
-			max = d;
-	}
-	fprintf(f, "%5s  %-*s %10s  %12s  %s %.0f ms\n", "round", width,
-	    "dirty pages", "", "predicted", "log scale, | = limit", limit_ms);
-	for (i = 0; i < n; i++) {
-		r = json_object_array_get_idx(rounds, i);
-		fprintf(f, "%5s  ", fmt_num(buf, sizeof(buf),
-		    json_object_object_get(r, "n")));
-		v = json_object_object_get(r, "dirty_pages");
-		bar(f, is_null(v) || max <= 0 ? 0 :
-		    json_object_get_double(v) / max, width);
-		fprintf(f, " %10s  ", fmt_num(buf, sizeof(buf), v));
-		v = json_object_object_get(r, "predicted_downtime_ms");
-		if (is_null(v)) {
-			fprintf(f, "%12s\n", "-");
-			continue;
-		}
-		ms = json_object_get_double(v);
-		fprintf(f, "%12s  ", dur_ms(buf, sizeof(buf), ms));
-		downtime_bar(f, ms, limit_ms);
-		fprintf(f, " %s\n", ms > limit_ms ? "over" : "ok");
-	}
-}
-
 /* HH:MM:SS.mmm of an ns timestamp, local time. */
-static const char *
-clock_ms(char *buf, size_t sz, struct json_object *ns)
+const char *
+fmt_clock_ms(char *buf, size_t sz, struct json_object *ns)
 {
 	struct tm tm;
 	time_t t;
 	int64_t v;
 
-	if (is_null(ns) || (v = json_object_get_int64(ns)) <= 0)
-		return ("-");
+	if (fmt_is_null(ns) || (v = json_object_get_int64(ns)) <= 0)
+		return "-";
 	t = (time_t)(v / 1000000000LL);
 	localtime_r(&t, &tm);
 	snprintf(buf, sz, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, (int)(v % 1000000000LL / 1000000));
-	return (buf);
+	return buf;
 }
 
-static void
-print_stages(FILE *f, struct json_object *stages)
-{
-	static const char *hdr[] = { "  STAGE", "START", "END", "DURATION" };
-	struct fmt_table *t;
-	struct json_object *s;
-	const char *row[4];
-	char b[3][64], name[64];
-	size_t i, n;
 
-	n = stages != NULL && json_object_is_type(stages, json_type_array) ?
-	    json_object_array_length(stages) : 0;
-	if (n == 0)
-		return;
-	t = fmt_table_new(4, hdr);
-	fmt_table_right(t, 3);
-	for (i = 0; i < n; i++) {
-		s = json_object_array_get_idx(stages, i);
-		snprintf(name, sizeof(name), "  %s", fmt_str(s, "name"));
-		row[0] = name;
-		row[1] = clock_ms(b[0], sizeof(b[0]),
-		    json_object_object_get(s, "start_ns"));
-		row[2] = clock_ms(b[1], sizeof(b[1]),
-		    json_object_object_get(s, "end_ns"));
-		row[3] = fmt_ms(b[2], sizeof(b[2]),
-		    json_object_object_get(s, "duration_ms"));
-		fmt_table_add(t, row);
+/* The VM's name, or its uuid when it has none. */
+const char *
+fmt_vm(struct json_object *o)
+{
+	return strcmp(fmt_str(o, "vm_name"), "-") != 0 ? fmt_str(o, "vm_name") :
+	    fmt_str(o, "vm_uuid");
+}
+
+/*
+ * When an alert last changed and what it says now: a resolved alert gives
+ * its resolution and when it was resolved, not the message it fired with
+ * ("... is not converging") and its fire time.
+ */
+static const char *
+alert_when_what(struct json_object *a, char *tbuf, size_t tsz, char *mbuf,
+    size_t msz, const char **when)
+{
+	struct json_object *v;
+
+	if (strcmp(fmt_str(a, "state"), "resolved") == 0 ||
+	    strcmp(fmt_str(a, "event"), "resolved") == 0) {
+		v = json_object_object_get(a, "resolved_ns");
+		*when = fmt_time(tbuf, tsz, fmt_is_null(v) ?
+		    json_object_object_get(a, "t_ns") : v);
+		if (strcmp(fmt_str(a, "resolution"), "-") != 0)
+			snprintf(mbuf, msz, "resolved: %s",
+			    fmt_str(a, "resolution"));
+		else
+			snprintf(mbuf, msz, "resolved");
+		return mbuf;
 	}
-	fmt_table_print(t, f);
-	fmt_table_free(t);
+	*when = fmt_time(tbuf, tsz, json_object_object_get(a, "t_ns"));
+	return fmt_str(a, "message");
 }
 
 static void
-print_rounds(FILE *f, struct json_object *rounds)
+fmt_status(FILE *f, struct json_object *r, const char *stream)
 {
-	static const char *hdr[] = { "ROUND", "DURATION", "DIRTY PAGES",
-	    "DIRTY RATE", "PENDING", "BANDWIDTH", "SENT", "PRED. DOWNTIME",
-	    "THROTTLE", "VERDICT" };
-	static const char *num[] = { "n", "duration_ms", "dirty_pages",
-	    "dirty_rate_bps", "pending_bytes", "bandwidth_bps", "bytes",
-	    "predicted_downtime_ms", "throttle_pct", "verdict" };
+	fmt_kv(f, r, 0);
+}
+
+static void
+fmt_nodes(FILE *f, struct json_object *r, const char *stream)
+{
+	static const char *hdr[] = { "NODE", "AGENT", "STATE", "LAST SEEN",
+	    "EVENTS/S", "DISCARDED", "CLOCK OFFSET", "RECORDS" };
+	struct json_object *n;
 	struct fmt_table *t;
-	struct json_object *r;
-	const char *row[10];
-	char b[10][64];
+	char b[4][64];
+	const char *row[8];
+	int64_t now = clock_wall_ns();
 	size_t i;
-	int j;
 
-	t = fmt_table_new(10, hdr);
-	for (j = 0; j < 9; j++)
-		fmt_table_right(t, (unsigned)j);
-	for (i = 0; i < json_object_array_length(rounds); i++) {
-		r = json_object_array_get_idx(rounds, i);
-		for (j = 0; j < 10; j++) {
-			struct json_object *v = json_object_object_get(r, num[j]);
-
-			if (j == 1 || j == 7)
-				row[j] = fmt_ms(b[j], sizeof(b[j]), v);
-			else if (j == 3 || j == 5)
-				row[j] = fmt_rate(b[j], sizeof(b[j]), v);
-			else if (j == 4 || j == 6)
-				row[j] = fmt_bytes(b[j], sizeof(b[j]), v);
-			else
-				row[j] = fmt_num(b[j], sizeof(b[j]), v);
-		}
+	t = fmt_table_new(8, hdr);
+	fmt_table_right(t, 4);
+	fmt_table_right(t, 5);
+	fmt_table_right(t, 6);
+	fmt_table_right(t, 7);
+	for (i = 0; i < json_object_array_length(r); i++) {
+		n = json_object_array_get_idx(r, i);
+		row[0] = fmt_str(n, "name");
+		row[1] = fmt_str(n, "agent_version");
+		row[2] = json_object_get_boolean(json_object_object_get(n,
+		    "stale")) ? "stale" : "up";
+		row[3] = fmt_ago(b[0], sizeof(b[0]),
+		    json_object_object_get(n, "last_seen_ns"), now);
+		row[4] = fmt_num(b[1], sizeof(b[1]),
+		    json_object_object_get(n, "events_per_s"));
+		row[5] = fmt_num(b[2], sizeof(b[2]),
+		    json_object_object_get(n, "discarded"));
+		row[6] = fmt_ms(b[3], sizeof(b[3]),
+		    json_object_object_get(n, "clock_offset_ms"));
+		row[7] = fmt_str(n, "records");
 		fmt_table_add(t, row);
 	}
 	fmt_table_print(t, f);
 	fmt_table_free(t);
 }
 
-static void
-print_side(FILE *f, struct json_object *s)
+/* The text of the alert's advice, when a kind gave it one. */
+static const char *
+alert_advice(struct json_object *a)
 {
-	char b[3][64];
-	const char *err = fmt_str(s, "error");
+	struct json_object *v;
 
-	fprintf(f, "\n%s on %s (side %s, QEMU pid %s)\n", fmt_str(s, "role"),
-	    fmt_str(s, "node"), fmt_str(s, "id"), fmt_str(s, "vpid"));
-	fprintf(f, "  state %s  outcome %s  verdict %s  total %s  "
-	    "downtime %s\n", fmt_str(s, "state"), fmt_str(s, "outcome"),
-	    fmt_str(s, "verdict"), fmt_ms(b[0], sizeof(b[0]),
-	    json_object_object_get(s, "total_ms")), fmt_ms(b[1], sizeof(b[1]),
-	    json_object_object_get(s, "downtime_ms")));
-	fprintf(f, "  started %s  VM stopped %s  VM resumed %s\n",
-	    clock_ms(b[0], sizeof(b[0]), json_object_object_get(s,
-	    "started_ns")), clock_ms(b[1], sizeof(b[1]),
-	    json_object_object_get(s, "vm_stop_ns")), clock_ms(b[2],
-	    sizeof(b[2]), json_object_object_get(s, "vm_resume_ns")));
-	if (strcmp(err, "-") != 0)
-		fprintf(f, "  error: %s\n", err);
-	print_stages(f, json_object_object_get(s, "stages"));
+	if (!json_object_object_get_ex(a, "advice", &v) || fmt_is_null(v) ||
+	    strcmp(fmt_str(v, "text"), "-") == 0)
+		return NULL;
+	return fmt_str(v, "text");
 }
 
-void
-fmt_migration(FILE *f, struct json_object *m)
+static void
+fmt_alerts(FILE *f, struct json_object *r, const char *stream)
 {
-	struct json_object *sides, *s, *rounds, *v;
-	char b[3][64];
-	const char *err = fmt_str(m, "error");
-	double limit;
-	size_t i, n;
+	static const char *hdr[] = { "ID", "STATE", "SEVERITY", "NAME", "NODE",
+	    "VM", "TIME", "MESSAGE" };
+	struct json_object *a;
+	struct fmt_table *t;
+	const char *row[8];
+	char tb[64], mb[256];
+	size_t i;
 
-	fprintf(f, "migration %s\n", fmt_str(m, "id"));
-	fprintf(f, "  VM %s (%s)  %s -> %s\n", fmt_str(m, "vm_name"),
-	    fmt_str(m, "vm_uuid"), fmt_str(m, "src_node"),
-	    fmt_str(m, "dst_node"));
-	fprintf(f, "  state %s  outcome %s  verdict %s  rounds %s\n",
-	    fmt_str(m, "state"), fmt_str(m, "outcome"), fmt_str(m, "verdict"),
-	    fmt_str(m, "rounds"));
-	fprintf(f, "  started %s  total %s  downtime %s%s%s%s\n",
-	    fmt_time(b[0], sizeof(b[0]), json_object_object_get(m,
-	    "started_ns")), fmt_ms(b[1], sizeof(b[1]),
-	    json_object_object_get(m, "total_ms")), fmt_ms(b[2], sizeof(b[2]),
-	    json_object_object_get(m, "downtime_ms")),
-	    strcmp(fmt_str(m, "downtime_basis"), "-") != 0 ? " (" : "",
-	    strcmp(fmt_str(m, "downtime_basis"), "-") != 0 ?
-	    fmt_str(m, "downtime_basis") : "",
-	    strcmp(fmt_str(m, "downtime_basis"), "-") != 0 ? ")" : "");
-	if (strcmp(err, "-") != 0)
-		fprintf(f, "  error: %s\n", err);
-	if (!json_object_object_get_ex(m, "sides", &sides) ||
-	    (n = json_object_array_length(sides)) == 0) {
-		fprintf(f, "  (no sides reported)\n");
+	t = fmt_table_new(8, hdr);
+	fmt_table_right(t, 0);
+	for (i = 0; i < json_object_array_length(r); i++) {
+		a = json_object_array_get_idx(r, i);
+		row[0] = fmt_str(a, "id");
+		row[1] = fmt_str(a, "state");
+		row[2] = fmt_str(a, "severity");
+		row[3] = fmt_str(a, "name");
+		row[4] = fmt_str(a, "node");
+		row[5] = fmt_vm(a);
+		row[7] = alert_when_what(a, tb, sizeof(tb), mb, sizeof(mb),
+		    &row[6]);
+		fmt_table_add(t, row);
+	}
+	fmt_table_print(t, f);
+	fmt_table_free(t);
+	/* What a kind advises for a firing alert (docs/alerts.md, "advice"). */
+	for (i = 0; i < json_object_array_length(r); i++) {
+		a = json_object_array_get_idx(r, i);
+		if (strcmp(fmt_str(a, "state"), "resolved") != 0 &&
+		    alert_advice(a) != NULL)
+			fprintf(f, "alert %s advice: %s\n", fmt_str(a, "id"),
+			    alert_advice(a));
+	}
+}
+
+/* One line per alert event of the stream; the start and end are generic. */
+static void
+fmt_alerts_follow(FILE *f, struct json_object *r, const char *stream)
+{
+	const char *ev = fmt_str(r, "event"), *when, *what;
+	char tb[64], mb[256];
+
+	if (stream == NULL || strcmp(stream, "start") == 0)
+		return;
+	if (strcmp(stream, "skipped") == 0) {
+		fprintf(f, "... %s alerts skipped: this client read too "
+		    "slowly\n", fmt_str(r, "skipped"));
 		return;
 	}
-	for (i = 0; i < n; i++)
-		print_side(f, json_object_array_get_idx(sides, i));
-	for (i = 0; i < n; i++) {
-		s = json_object_array_get_idx(sides, i);
-		if (!json_object_object_get_ex(s, "rounds", &rounds) ||
-		    !json_object_is_type(rounds, json_type_array) ||
-		    json_object_array_length(rounds) == 0)
-			continue;
-		limit = 300;
-		if (json_object_object_get_ex(s, "downtime_limit_ms", &v) &&
-		    !is_null(v) && json_object_get_double(v) > 0)
-			limit = json_object_get_double(v);
-		fprintf(f, "\nrounds of the %s on %s\n", fmt_str(s, "role"),
-		    fmt_str(s, "node"));
-		print_rounds(f, rounds);
-		fprintf(f, "\n");
-		fmt_plot_rounds(f, rounds, limit, 40);
-	}
+	what = alert_when_what(r, tb, sizeof(tb), mb, sizeof(mb), &when);
+	fprintf(f, "%s  %-8s %-8s %-26s %-10s %-20s %s\n", when,
+	    strcmp(ev, "-") != 0 ? ev : fmt_str(r, "state"),
+	    fmt_str(r, "severity"), fmt_str(r, "name"), fmt_str(r, "node"),
+	    fmt_vm(r), what);
+	if (strcmp(ev, "resolved") != 0 && alert_advice(r) != NULL)
+		fprintf(f, "    advice: %s\n", alert_advice(r));
 }
+
+static void
+fmt_alert_ack(FILE *f, struct json_object *r, const char *stream)
+{
+	fprintf(f, "alert %s acknowledged\n", fmt_str(r, "acked"));
+}
+
+const struct ctl_fmt ctl_fmt_generic[] = {
+	{ "status",		fmt_status },
+	{ "nodes",		fmt_nodes },
+	{ "alerts",		fmt_alerts },
+	{ "alerts follow",	fmt_alerts_follow },
+	{ "alert ack",		fmt_alert_ack },
+	{ NULL, NULL }
+};

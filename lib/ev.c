@@ -1,6 +1,7 @@
 /*
- * ev.c: access to the fields of a decoded event by name.  Events carry a
- * handful of fields, so a linear scan beats any index.
+ * ev.c: access to the fields of a decoded event, by name (a linear scan,
+ * for tests and rare events) or by the slot of the analyzer's plan (an
+ * index, for the hot path).
  */
 #include <string.h>
 
@@ -17,12 +18,29 @@ ev_field(const struct ev *ev, const char *name)
 	return NULL;
 }
 
-/* An unsigned value; a negative signed value is refused. */
-int
-ev_u64(const struct ev *ev, const char *name, uint64_t *out)
+const struct ev_field *
+ev_slot(const struct ev *ev, unsigned slot)
 {
-	const struct ev_field *f = ev_field(ev, name);
+	const struct ev_plan *p = ev->plan;
+	const char *name;
+	int i;
 
+	if (p == NULL || slot >= EV_PLAN_SLOTS || p->slots == NULL ||
+	    (name = p->slots[slot]) == NULL)
+		return NULL;
+	i = p->idx[slot];
+	if (p->trusted)
+		return i >= 0 && (unsigned)i < ev->nfields ? &ev->f[i] : NULL;
+	if (i >= 0 && (unsigned)i < ev->nfields &&
+	    strcmp(ev->f[i].name, name) == 0)
+		return &ev->f[i];
+	return ev_field(ev, name);
+}
+
+/* An unsigned value; a negative signed value is refused. */
+static int
+field_u64(const struct ev_field *f, uint64_t *out)
+{
 	if (f == NULL)
 		return -1;
 	switch (f->type) {
@@ -44,11 +62,9 @@ ev_u64(const struct ev *ev, const char *name, uint64_t *out)
 	}
 }
 
-int
-ev_i64(const struct ev *ev, const char *name, int64_t *out)
+static int
+field_i64(const struct ev_field *f, int64_t *out)
 {
-	const struct ev_field *f = ev_field(ev, name);
-
 	if (f == NULL)
 		return -1;
 	switch (f->type) {
@@ -68,14 +84,48 @@ ev_i64(const struct ev *ev, const char *name, int64_t *out)
 	}
 }
 
-const char *
-ev_str(const struct ev *ev, const char *name)
+static const char *
+field_str(const struct ev_field *f)
 {
-	const struct ev_field *f = ev_field(ev, name);
-
 	if (f == NULL || f->type != EVF_STR)
 		return NULL;
 	return f->v.s;
+}
+
+int
+ev_u64(const struct ev *ev, const char *name, uint64_t *out)
+{
+	return field_u64(ev_field(ev, name), out);
+}
+
+int
+ev_i64(const struct ev *ev, const char *name, int64_t *out)
+{
+	return field_i64(ev_field(ev, name), out);
+}
+
+const char *
+ev_str(const struct ev *ev, const char *name)
+{
+	return field_str(ev_field(ev, name));
+}
+
+int
+ev_slot_u64(const struct ev *ev, unsigned slot, uint64_t *out)
+{
+	return field_u64(ev_slot(ev, slot), out);
+}
+
+int
+ev_slot_i64(const struct ev *ev, unsigned slot, int64_t *out)
+{
+	return field_i64(ev_slot(ev, slot), out);
+}
+
+const char *
+ev_slot_str(const struct ev *ev, unsigned slot)
+{
+	return field_str(ev_slot(ev, slot));
 }
 
 static struct ev_field *

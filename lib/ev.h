@@ -11,7 +11,8 @@
 
 #include <stdint.h>
 
-#define EV_MAX_FIELDS	12
+#define EV_MAX_FIELDS	24
+#define EV_PLAN_SLOTS	6	/* fields one analyzer code reads */
 
 enum ev_ftype {
 	EVF_INT,		/* signed integer, in v.i */
@@ -31,12 +32,28 @@ struct ev_field {
 	} v;
 };
 
+/*
+ * What one analyzer reads of one event class, resolved once: its code and
+ * where in ev->f each field it reads is.  A trusted plan comes from the
+ * class's field list (the event source): a field costs an index.  An
+ * untrusted one was computed from one event (producers without a class
+ * cache): the name at the index is checked, else looked up by name.
+ */
+struct ev_plan {
+	int			 code;		/* AN_CODE_NONE: not wanted */
+	int			 trusted;
+	const char *const	*slots;		/* field names, the analyzer's */
+	int8_t			 idx[EV_PLAN_SLOTS];	/* into ev->f; -1 absent */
+};
+
 struct ev {
 	const char	*name;		/* "provider:event", e.g. "qemu:migrate_pending" */
 	uint64_t	 t_ns;		/* ns since the Unix epoch, trace clock */
 	int64_t		 vpid;		/* emitting process, -1 if unknown */
 	int64_t		 vtid;		/* emitting thread, -1 if unknown */
+	int		 cpu;		/* the stream's CPU (cpu_id), -1 if unknown */
 	int		 code;		/* the analyzer's own code for this event class */
+	const struct ev_plan *plan;	/* the analyzer's plan; NULL: by name only */
 	unsigned	 nfields;
 	struct ev_field	 f[EV_MAX_FIELDS];
 };
@@ -46,6 +63,11 @@ const struct ev_field	*ev_field(const struct ev *, const char *);
 int			 ev_u64(const struct ev *, const char *, uint64_t *);
 int			 ev_i64(const struct ev *, const char *, int64_t *);
 const char		*ev_str(const struct ev *, const char *);
+/* Field slot of ev->plan; NULL when the plan has no such field. */
+const struct ev_field	*ev_slot(const struct ev *, unsigned slot);
+int			 ev_slot_u64(const struct ev *, unsigned, uint64_t *);
+int			 ev_slot_i64(const struct ev *, unsigned, int64_t *);
+const char		*ev_slot_str(const struct ev *, unsigned);
 void			 ev_add_int(struct ev *, const char *, int64_t);
 void			 ev_add_uint(struct ev *, const char *, uint64_t);
 void			 ev_add_str(struct ev *, const char *, const char *);

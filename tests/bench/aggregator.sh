@@ -14,13 +14,24 @@
 #    records/s on the wall clock and per CPU-second of the aggregator
 #    process (/proc/PID/stat), synchronous=FULL (the default) and, for
 #    N = 4, --durable no.
-# 3. Queries: a database of >= 1 M rounds filled through the aggregator (4
+# 3. Planner statistics: bench_store -R restart against -R continue, a
+#    batch's cost after a clean restart that left statistics of one VM.
+# 4. Queries: a database of >= 1 M rounds filled through the aggregator (4
 #    agents), the aggregator restarted on it, then ctl_latency.py: status,
 #    migrations, migration ID, nodes, alerts over the control socket,
 #    p50/p99 and the aggregator's CPU per request.
+# 5. Scale: 1,000 simulated agents (bench_ingest, one process, one
+#    connection each through the agent's push code) on one aggregator:
+#    their handshakes (push_create() to WELCOME, all at once), every record
+#    stored exactly once (the store's counter and its rows against what
+#    was sent), `status` on a new control connection every 50 ms during
+#    the run (p50/p99/max), the aggregator's CPU, and its peak and final
+#    RSS.
 # Run from the build directory.
 #
-# Environment: STRATA_BENCH_AGENTS ("1 4 16"; empty: no ingest runs),
+# Environment: STRATA_BENCH_SCALE (agents of the scale run, 1000; 0: none),
+# STRATA_BENCH_SCALE_COPIES (corpus copies each of them sends, 2),
+# STRATA_BENCH_AGENTS ("1 4 16"; empty: no ingest runs),
 # STRATA_BENCH_RECORDS (records per ingest run, 150000),
 # STRATA_BENCH_ROUNDS (rounds in the query database, 1000000; 0: no query
 # runs unless STRATA_BENCH_DB), STRATA_BENCH_QUERIES (requests per query, 500),
@@ -152,7 +163,88 @@ if [ -n "$AGENTS" ]; then
 	ingest "normal-4" 4 $(((RECORDS / NCORPUS + 3) / 4)) --durable no
 fi
 
-# ---- 3. queries over >= 1 M rounds -------------------------------------------------
+# ---- 3. batches after a clean restart (SQLite's planner statistics) ----------------
+# A few migrations of one VM (all its sides of one role per node), a
+# clean stop (PRAGMA optimize writes sqlite_stat1), a start, then 2000
+# migrations over 500 VMs; against the same without the restart.  The
+# plans are pinned (docs/store.md, "Query plans"): the two must match.
+echo
+BS="$top_builddir/tests/bench/bench_store"
+for how in continue restart; do
+	"$BS" -d "$IT_DIR" -m 3 -M "${STRATA_BENCH_RESTART_MIGS:-2000}" -r 10 \
+	    -v 500 -n 4 -q 5 -s normal -R "$how" >"$IT_DIR/restart-$how.out" ||
+	    { echo "bench: bench_store -R $how failed" >&2; exit 1; }
+done
+python3 - "$IT_DIR/restart-continue.out" "$IT_DIR/restart-restart.out" <<'EOF'
+import re, sys
+def ms(path):
+    for line in open(path):
+        m = re.search(r"(continue|restart): [0-9.]+ ms per batch before, "
+                      r"([0-9.]+) ms after", line)
+        if m:
+            return float(m.group(2))
+c, r = ms(sys.argv[1]), ms(sys.argv[2])
+print("batches after a clean restart (one VM's statistics): %.2f ms per "
+      "batch, %.2f ms without the restart (x%.2f)" % (r, c, r / c))
+EOF
+
+# ---- 5. scale: 1,000 agents on one aggregator ---------------------------------------
+# Before the queries, which may leave early (no rounds to query).
+SCALE=${STRATA_BENCH_SCALE:-1000}
+if [ "$SCALE" -gt 0 ]; then
+	IT_AGG_PORT='' IT_AGG_DB=$IT_DIR/scale.db IT_AGG_SOCK=$IT_DIR/scale.sock
+	it_start_aggregator ||
+	    { echo "bench: strata-aggregator did not start" >&2; exit 1; }
+	c0=$(cpu_ticks "$IT_AGG_PID")
+	"$GEN" -n "$SCALE" -c "${STRATA_BENCH_SCALE_COPIES:-2}" -b 50 \
+	    "127.0.0.1:$IT_AGG_PORT" "$CORPUS" >"$IT_DIR/scale.out" \
+	    2>>"$IT_DIR/bench_ingest.log" &
+	gen=$!
+	python3 "$LAT" --while "$gen" "$IT_AGG_SOCK" >"$IT_DIR/scale.lat" ||
+	    { echo "bench: ctl_latency.py --while failed" >&2; exit 1; }
+	wait "$gen" || { echo "bench: bench_ingest -n $SCALE failed" >&2; exit 1; }
+	c1=$(cpu_ticks "$IT_AGG_PID")
+	it_ctl --json status >"$IT_DIR/scale.status"
+	grep -E '^Vm(HWM|RSS)' "/proc/$IT_AGG_PID/status" >"$IT_DIR/scale.rss"
+	it_stop_aggregator
+	echo
+	python3 - "$(cat "$IT_DIR/scale.out")" "$((c1 - c0))" "$(getconf CLK_TCK)" \
+	    "$IT_DIR/scale.status" "$IT_DIR/scale.lat" "$IT_DIR/scale.rss" \
+	    "$IT_AGG_DB" "$((CROUNDS * SCALE * ${STRATA_BENCH_SCALE_COPIES:-2}))" <<'EOF'
+import json, sqlite3, sys
+kv = sys.argv[1].split()
+r = dict(zip(kv[0::2], kv[1::2]))
+recs, wall = int(r["records"]), float(r["wall_s"])
+cpu = int(sys.argv[2]) / int(sys.argv[3])
+st = json.load(open(sys.argv[4]))
+lat = open(sys.argv[5]).read().split()
+lat = dict(zip(lat[1::2], lat[2::2]))
+rss = dict(l.split(":") for l in open(sys.argv[6]))
+db = sqlite3.connect(sys.argv[7])
+rounds = db.execute("SELECT count(*) FROM rounds").fetchone()[0]
+stored = st["counters"].get("records.stored", 0)
+dup = st["counters"].get("records.duplicate", 0)
+nodes = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
+print("| agents | records sent | stored (counter) | duplicates | rounds stored / sent "
+      "| nodes | wall s | records/s | aggregator CPU s | records per CPU-s "
+      "| handshake p50 / p99 / max ms | status p50 / p99 / max ms (n) "
+      "| aggregator RSS peak / end MiB |")
+print("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|---|")
+print("| %s | %d | %d | %d | %d / %s | %d | %.2f | %.0f | %.2f | %.0f "
+      "| %s / %s / %s | %s / %s / %s (%s) | %.0f / %.0f |" % (
+          r["agents"], recs, stored, dup, rounds, sys.argv[8], nodes, wall,
+          recs / wall, cpu,
+          recs / cpu if cpu else 0, r["welcome_p50_ms"], r["welcome_p99_ms"],
+          r["welcome_max_ms"], lat["p50_ms"], lat["p99_ms"], lat["max_ms"],
+          lat["n"], int(rss["VmHWM"].split()[0]) / 1024,
+          int(rss["VmRSS"].split()[0]) / 1024))
+if stored != recs or rounds != int(sys.argv[8]):
+    print("bench: %d records sent, %d stored, %d of %s rounds!" % (
+        recs, stored, rounds, sys.argv[8]))
+EOF
+fi
+
+# ---- 4. queries over >= 1 M rounds -------------------------------------------------
 if [ -n "${STRATA_BENCH_DB:-}" ]; then
 	QDB=$STRATA_BENCH_DB
 elif [ "$ROUNDS" -eq 0 ] || [ "$CROUNDS" -eq 0 ]; then

@@ -16,7 +16,10 @@
  * agent, so the store correlates them across nodes as it would in a cloud.
  *
  * Prints one line: agents, records, wall seconds from the first record to
- * the last acknowledgement, records/s, and this process's CPU seconds.
+ * the last acknowledgement, records/s, this process's CPU seconds, and the
+ * handshakes: from push_create() to the aggregator's WELCOME, per agent
+ * (p50, p99, max in ms; all agents start connecting at once).  Up to
+ * MAX_AGENTS agents (tests/bench/aggregator.sh's scale run: 1,000).
  */
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -35,10 +38,10 @@
 #include "log.h"
 #include "push.h"
 #include "token.h"
-#include "../clock.h"
+#include "clock.h"
 
-#define MAX_AGENTS	256
-#define MAX_UNACKED	20000	/* per agent, so the memory spool stays small */
+#define MAX_AGENTS	4096
+#define MAX_UNACKED	320000	/* for all agents: the memory spools stay small */
 #define FEED_STEP	2000	/* records pushed per feed callback */
 
 /* One corpus record and what a copy rewrites in it. */
@@ -58,12 +61,14 @@ struct agent {
 	char		 node[32];
 	uint64_t	 copy;		/* copies of the corpus fed so far */
 	size_t		 next;		/* next corpus record of this copy */
+	double		 welcome_ms;	/* push_create() to WELCOME */
 };
 
 static struct crec	*corpus;
 static size_t		 ncorpus;
-static struct agent	 agents[MAX_AGENTS];
+static struct agent	*agents;
 static int		 nagents = 1;
+static uint64_t		 max_unacked;	/* per agent */
 static uint64_t		 copies = 100;
 static uint64_t		 pushed;
 static struct event_base *base;
@@ -75,8 +80,8 @@ str_member(struct json_object *o, const char *key)
 
 	if (!json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
-		return (NULL);
-	return (json_object_get_string(v));
+		return NULL;
+	return json_object_get_string(v);
 }
 
 /* Reads the corpus; the role of every migration id decides who sends it. */
@@ -92,7 +97,7 @@ corpus_load(const char *path)
 
 	if ((f = fopen(path, "r")) == NULL) {
 		log_warn("%s", path);
-		return (-1);
+		return -1;
 	}
 	while (getline(&line, &cap, f) != -1) {
 		if ((o = json_tokener_parse(line)) == NULL)
@@ -146,9 +151,9 @@ corpus_load(const char *path)
 	if (ncorpus == 0) {
 		log_warnx("%s: no migration, migration_round or alert record",
 		    path);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -175,7 +180,7 @@ feed_one(int o)
 	char mid[512], id[600], uuid[40];
 
 	if (a->copy >= copies)
-		return (-1);
+		return -1;
 	c = &corpus[a->next];
 	to = c->dst && nagents > 1 ? &agents[(o + 1) % nagents] : a;
 	copy_mid(mid, sizeof(mid), to->node, c->mid, a->copy, o);
@@ -201,7 +206,7 @@ feed_one(int o)
 		a->next = 0;
 		a->copy++;
 	}
-	return (0);
+	return 0;
 }
 
 /* Feeds every agent while its spool (and its successor's) is not full. */
@@ -215,8 +220,8 @@ feed_cb(evutil_socket_t fd, short events, void *arg)
 		if (agents[o].copy >= copies)
 			continue;
 		more = 1;
-		if (push_unacked(agents[o].push) >= MAX_UNACKED ||
-		    push_unacked(agents[(o + 1) % nagents].push) >= MAX_UNACKED)
+		if (push_unacked(agents[o].push) >= max_unacked ||
+		    push_unacked(agents[(o + 1) % nagents].push) >= max_unacked)
 			continue;
 		for (i = 0; i < FEED_STEP / nagents + 1; i++, n++)
 			if (feed_one(o) == -1)
@@ -241,6 +246,34 @@ check_cb(evutil_socket_t fd, short events, void *arg)
 	event_base_loopbreak(base);
 }
 
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The P-th percentile of the agents' handshakes, in ms. */
+static double
+welcome_pct(double *sorted, double p)
+{
+	return sorted[(size_t)(p / 100 * (nagents - 1) + 0.5)];
+}
+
+/* Enough descriptors for every agent's socket, if the hard limit allows. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit NOFILE");
+	}
+}
+
 static void
 usage(void)
 {
@@ -257,7 +290,7 @@ main(int argc, char *argv[])
 	struct event *feed, *check;
 	struct timeval tick = { 0, 2000 }, deadline;
 	char *token = NULL;
-	double t0, dt, cpu;
+	double t0, dt, cpu, tc, *w;
 	unsigned batch = 500, window = 0;
 	int ch, o, connected;
 
@@ -276,7 +309,7 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			if ((token = token_read(optarg)) == NULL)
-				return (1);
+				return 1;
 			break;
 		case 'w':
 			window = (unsigned)strtoul(optarg, NULL, 10);
@@ -291,8 +324,15 @@ main(int argc, char *argv[])
 		usage();
 	log_init("bench_ingest", 1, 0);
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	if ((agents = calloc(nagents, sizeof(*agents))) == NULL ||
+	    (w = calloc(nagents, sizeof(*w))) == NULL)
+		fatal("calloc");
+	max_unacked = MAX_UNACKED / nagents;
+	if (max_unacked < 2 * (uint64_t)batch)
+		max_unacked = 2 * (uint64_t)batch;
 	if (corpus_load(argv[1]) == -1)
-		return (1);
+		return 1;
 
 	base = event_base_new();
 	memset(&pc, 0, sizeof(pc));
@@ -302,24 +342,29 @@ main(int argc, char *argv[])
 	pc.batch_max = batch;
 	pc.flush_ms = 5;
 	pc.window = window;
+	tc = now_s();
 	for (o = 0; o < nagents; o++) {
 		snprintf(agents[o].node, sizeof(agents[o].node), "bench-%02d", o);
 		pc.node = agents[o].node;
 		if ((agents[o].push = push_create(base, &pc)) == NULL)
-			return (1);
+			return 1;
 	}
 	/* Everyone connected first, so the clock measures only the stream. */
 	gettimeofday(&deadline, NULL);
 	deadline.tv_sec += 10;
 	do {
 		event_base_loop(base, EVLOOP_ONCE);
-		for (o = 0, connected = 0; o < nagents; o++)
-			connected += push_connected(agents[o].push);
+		for (o = 0, connected = 0; o < nagents; o++) {
+			if (agents[o].welcome_ms == 0 &&
+			    push_connected(agents[o].push))
+				agents[o].welcome_ms = (now_s() - tc) * 1000;
+			connected += agents[o].welcome_ms > 0;
+		}
 		gettimeofday(&tick, NULL);
 		if (tick.tv_sec > deadline.tv_sec) {
 			log_warnx("%d of %d agents connected after 10 s",
 			    connected, nagents);
-			return (1);
+			return 1;
 		}
 	} while (connected < nagents);
 	tick.tv_sec = 0;
@@ -335,14 +380,21 @@ main(int argc, char *argv[])
 	dt = now_s() - t0;
 	cpu = cpu_s() - cpu;
 
+	for (o = 0; o < nagents; o++)
+		w[o] = agents[o].welcome_ms;
+	qsort(w, nagents, sizeof(*w), cmp_dbl);
 	printf("agents %d records %" PRIu64 " corpus %zu copies %" PRIu64
-	    " wall_s %.3f records_per_s %.0f generator_cpu_s %.3f\n",
-	    nagents, pushed, ncorpus, copies, dt, (double)pushed / dt, cpu);
+	    " wall_s %.3f records_per_s %.0f generator_cpu_s %.3f"
+	    " welcome_p50_ms %.1f welcome_p99_ms %.1f welcome_max_ms %.1f\n",
+	    nagents, pushed, ncorpus, copies, dt, (double)pushed / dt, cpu,
+	    welcome_pct(w, 50), welcome_pct(w, 99), w[nagents - 1]);
 	event_free(feed);
 	event_free(check);
 	for (o = 0; o < nagents; o++)
 		push_destroy(agents[o].push);
 	event_base_free(base);
+	free(agents);
+	free(w);
 	free(token);
-	return (0);
+	return 0;
 }

@@ -3,15 +3,23 @@
  * queries.  Not a test (make check builds it, never runs it):
  *
  *	tests/bench/bench_store [-d dir] [-m migrations] [-r rounds]
- *	    [-b batch] [-q queries] [-n nodes] [-s full|normal] [-k]
+ *	    [-b batch] [-q queries] [-n nodes] [-v vms] [-a N]
+ *	    [-s full|normal] [-R restart|continue [-M migrations]] [-k]
  *	tests/bench/bench_store -Q database [-q queries]
  *
  * It plays migrations between nodes as strata-agent reports them (per
  * side: state records that carry the rounds so far, one migration_round
- * record per dirty-sync round, alerts for a tenth of them), in batches per
- * node, into a new database; then it times the queries the control socket
- * runs, over what it stored (2000 x 500 = 1 M rounds by default).  -k
- * keeps the database; -Q times the queries over a kept one.
+ * record per dirty-sync round, alerts for every -a'th of them, 10), over
+ * -v VMs (500), in batches per node, into a new database; then it times
+ * the queries the control socket runs, over what it stored (2000 x 500 =
+ * 1 M rounds by default).  -k keeps the database; -Q times the queries
+ * over a kept one.
+ *
+ * -R: the first -m migrations are all of one VM; then, after a clean
+ * stop and start of the store (restart: store_close() runs PRAGMA
+ * optimize, which writes the planner's statistics of that one VM) or
+ * without one (continue), -M more over -v VMs, and the batch cost of
+ * both phases.  The two must match: the plans are pinned.
  */
 #define _GNU_SOURCE		/* asprintf */
 #include <sys/resource.h>
@@ -28,14 +36,17 @@
 
 #include "log.h"
 #include "store.h"
-#include "../clock.h"
+#include "mig_store.h"
+#include "clock.h"
 
 #define SEC	1000000000LL
 #define T0	1795634430000000000LL
 
 static struct store *st;
 static unsigned opt_batch = 500;
-static double ingest_s, ingest_cpu_s, parse_s;
+static int opt_vms = 500;		/* migrations are spread over this many VMs */
+static int opt_alerts = 10;		/* every opt_alerts-th migration raises one */
+static double ingest_s, ingest_cpu_s, parse_s, batch_max_s;
 static uint64_t nrecords, nbatches, nrounds;
 
 /* A node's pending batch. */
@@ -65,7 +76,10 @@ flush(struct pending *p, int64_t now)
 		exit(1);
 	}
 	ingest_cpu_s += cpu_s() - c;
-	ingest_s += now_s() - t;
+	t = now_s() - t;
+	ingest_s += t;
+	if (t > batch_max_s)
+		batch_max_s = t;
 	nrecords += json_object_array_length(again);
 	nbatches++;
 	json_object_put(again);
@@ -225,8 +239,9 @@ play(struct pending *ps, struct pending *pd, int k, int rounds, int64_t t0)
 
 	if ((dirty = calloc(rounds + 1, sizeof(*dirty))) == NULL)
 		exit(1);
-	snprintf(uuid, sizeof(uuid), "6f1c0b7e-0000-4000-8000-%012d", k % 500);
-	snprintf(name, sizeof(name), "instance-%08x", k % 500);
+	snprintf(uuid, sizeof(uuid), "6f1c0b7e-0000-4000-8000-%012d",
+	    k % opt_vms);
+	snprintf(name, sizeof(name), "instance-%08x", k % opt_vms);
 	snprintf(sid, sizeof(sid), "%s/%d/%lld", ps->node, 1000 + k,
 	    (long long)t0);
 	snprintf(did, sizeof(did), "%s/%d/%lld", pd->node, 2000 + k,
@@ -257,7 +272,7 @@ play(struct pending *ps, struct pending *pd, int k, int rounds, int64_t t0)
 		if (i == 3 || i == rounds / 2)
 			add(ps, mig_obj(sid, ps->node, t, uuid, name, "source",
 			    "active", NULL, t0, i + 1, dirty), t + SEC);
-		if (i == 5 && k % 10 == 0) {
+		if (i == 5 && k % opt_alerts == 0) {
 			a = common("alert", ps->node, t, uuid, name);
 			snprintf(aid, sizeof(aid), "%s!migration.not_converging",
 			    sid);
@@ -311,7 +326,7 @@ query(enum q which, int i, const char *mig_id)
 		return store_q_migrations(st, &f, &err);
 	case Q_MIGS_VM:
 		snprintf(vm, sizeof(vm), "6f1c0b7e-0000-4000-8000-%012d",
-		    i % 500);
+		    i % opt_vms);
 		f.vm = vm;
 		return store_q_migrations(st, &f, &err);
 	case Q_MIG:
@@ -395,10 +410,46 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_store [-d dir] [-m migrations] "
-	    "[-r rounds] [-b batch] [-q queries] [-n nodes] "
-	    "[-s full|normal] [-k]\n       bench_store -Q database "
+	    "[-r rounds] [-b batch] [-q queries] [-n nodes] [-v vms] "
+	    "[-a N] "
+	    "[-s full|normal] [-R restart|continue] [-k]\n       bench_store -Q database "
 	    "[-q queries]\n");
 	exit(2);
+}
+
+/* Migrations k0 .. k0 + nmig - 1, every node's batches flushed at the end. */
+static void
+ingest_phase(struct pending *pend, int nnodes, int k0, int nmig, int rounds,
+    int vms)
+{
+	int k, i, saved = opt_vms;
+
+	ingest_s = ingest_cpu_s = parse_s = batch_max_s = 0;
+	nrecords = nbatches = nrounds = 0;
+	opt_vms = vms;
+	/* From node k % n to another one, never itself. */
+	for (k = k0; k < k0 + nmig; k++)
+		play(&pend[k % nnodes], &pend[(k % nnodes + 1 + (k / nnodes) %
+		    (nnodes - 1)) % nnodes], k, rounds, T0 + (int64_t)k * 60 * SEC);
+	for (i = 0; i < nnodes; i++)
+		flush(&pend[i], T0 + (int64_t)(k0 + nmig) * 60 * SEC);
+	opt_vms = saved;
+}
+
+static void
+ingest_report(const char *what)
+{
+	printf("%s: %llu records (%llu rounds) in %llu batches\n", what,
+	    (unsigned long long)nrecords, (unsigned long long)nrounds,
+	    (unsigned long long)nbatches);
+	printf("  store_records:   %8.0f records/s wall  (%.2f s in "
+	    "store_records, %.2f ms per batch, slowest %.2f ms)\n",
+	    nrecords / ingest_s, ingest_s, ingest_s * 1e3 / nbatches,
+	    batch_max_s * 1e3);
+	printf("  store_records:   %8.0f records/s per CPU second (one core: "
+	    "%.2f s CPU)\n", nrecords / ingest_cpu_s, ingest_cpu_s);
+	printf("  with JSON parse: %8.0f records/s  (parse %.2f s)\n",
+	    nrecords / (ingest_s + parse_s), parse_s);
 }
 
 int
@@ -407,13 +458,13 @@ main(int argc, char **argv)
 	struct pending *pend;
 	const char *dir = "/tmp";
 	char path[256], mig_id[128], cmd[1024];
-	int nmig = 2000, rounds = 500, nq = 1000, nnodes = 20, ch, k, i;
+	int nmig = 2000, rounds = 500, nq = 1000, nnodes = 20, ch, i;
 	const char *existing = NULL;
-	int durable = 1, keep = 0;
-	double w0, c0, wall, cpu;
+	int durable = 1, keep = 0, restart = 0, nmig2 = 0;
+	double w0, c0, wall, cpu, before_ms;
 	struct stat sb;
 
-	while ((ch = getopt(argc, argv, "b:d:km:n:Q:q:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:d:kM:m:n:Q:q:R:r:s:v:")) != -1) {
 		switch (ch) {
 		case 's':
 			if (strcmp(optarg, "full") == 0)
@@ -422,6 +473,9 @@ main(int argc, char **argv)
 				durable = 0;
 			else
 				usage();
+			break;
+		case 'a':
+			opt_alerts = atoi(optarg);
 			break;
 		case 'b':
 			opt_batch = (unsigned)atoi(optarg);
@@ -435,6 +489,9 @@ main(int argc, char **argv)
 		case 'Q':
 			existing = optarg;
 			break;
+		case 'M':
+			nmig2 = atoi(optarg);
+			break;
 		case 'm':
 			nmig = atoi(optarg);
 			break;
@@ -444,15 +501,29 @@ main(int argc, char **argv)
 		case 'q':
 			nq = atoi(optarg);
 			break;
+		case 'R':
+			if (strcmp(optarg, "restart") == 0)
+				restart = 2;
+			else if (strcmp(optarg, "continue") == 0)
+				restart = 1;
+			else
+				usage();
+			break;
 		case 'r':
 			rounds = atoi(optarg);
+			break;
+		case 'v':
+			opt_vms = atoi(optarg);
 			break;
 		default:
 			usage();
 		}
 	}
-	if (nmig < 1 || rounds < 1 || opt_batch < 1 || nq < 1 || nnodes < 2)
+	if (nmig < 1 || rounds < 1 || opt_batch < 1 || nq < 1 || nnodes < 2 ||
+	    opt_vms < 1 || opt_alerts < 1)
 		usage();
+	if (nmig2 == 0)
+		nmig2 = nmig;
 	log_init("bench_store", 1, 0);
 	if (existing != NULL) {
 		if ((st = store_open(existing)) == NULL)
@@ -479,33 +550,41 @@ main(int argc, char **argv)
 		store_node_hello(st, n, "0.1.0", T0, T0);
 	}
 
-	printf("bench_store: %d migrations x %d rounds, batches of %u, "
-	    "%d nodes, synchronous %s, %s\n", nmig, rounds, opt_batch, nnodes,
-	    durable ? "full" : "normal", path);
+	printf("bench_store: %d migrations x %d rounds over %d VMs, batches "
+	    "of %u, %d nodes, synchronous %s, %s\n", nmig, rounds, opt_vms,
+	    opt_batch, nnodes, durable ? "full" : "normal", path);
 	w0 = now_s();
 	c0 = cpu_s();
-	/* From node k % n to another one, never itself. */
-	for (k = 0; k < nmig; k++)
-		play(&pend[k % nnodes], &pend[(k % nnodes + 1 + (k / nnodes) %
-		    (nnodes - 1)) % nnodes], k, rounds, T0 + (int64_t)k * 60 * SEC);
-	for (i = 0; i < nnodes; i++)
-		flush(&pend[i], T0 + (int64_t)nmig * 60 * SEC);
+	ingest_phase(pend, nnodes, 0, nmig, rounds, restart ? 1 : opt_vms);
 	wall = now_s() - w0;
 	cpu = cpu_s() - c0;
-	printf("ingest: %llu records (%llu rounds) in %llu batches\n",
-	    (unsigned long long)nrecords, (unsigned long long)nrounds,
-	    (unsigned long long)nbatches);
-	printf("  store_records:   %8.0f records/s wall  (%.2f s in "
-	    "store_records, %.2f ms per batch)\n", nrecords / ingest_s,
-	    ingest_s, ingest_s * 1e3 / nbatches);
-	printf("  store_records:   %8.0f records/s per CPU second (one core: "
-	    "%.2f s CPU)\n", nrecords / ingest_cpu_s, ingest_cpu_s);
-	printf("  with JSON parse: %8.0f records/s  (parse %.2f s)\n",
-	    nrecords / (ingest_s + parse_s), parse_s);
+	ingest_report("ingest");
 	printf("  whole run: %.2f s wall, %.2f s CPU (incl. building the "
 	    "records)\n", wall, cpu);
 	if (stat(path, &sb) == 0)
 		printf("  database: %.1f MiB\n", sb.st_size / 1048576.0);
+
+	if (restart) {
+		/*
+		 * A clean stop and start (store_close() runs what it runs at
+		 * exit, PRAGMA optimize included), then as many migrations
+		 * again: the batches must not get slower on the planner
+		 * statistics the stop left (docs/performance.md).
+		 */
+		before_ms = ingest_s * 1e3 / nbatches;
+		if (restart == 2) {
+			store_close(st);
+			if ((st = store_open(path)) == NULL ||
+			    store_set_durable(st, durable) == -1)
+				return 1;
+		}
+		ingest_phase(pend, nnodes, nmig, nmig2, rounds, opt_vms);
+		ingest_report(restart == 2 ? "after a clean restart" :
+		    "as many again, no restart");
+		printf("  %s: %.2f ms per batch before, %.2f ms after "
+		    "(x%.2f)\n", restart == 2 ? "restart" : "continue", before_ms, ingest_s * 1e3 / nbatches,
+		    ingest_s * 1e3 / nbatches / before_ms);
+	}
 
 	snprintf(mig_id, sizeof(mig_id), "%s/%d/%lld", pend[0].node, 1000,
 	    (long long)T0);

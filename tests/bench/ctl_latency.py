@@ -8,6 +8,11 @@
 # long gets fewer requests (about 10 s of them, at least 20).  Stdlib only.
 #
 #   ctl_latency.py SOCKET AGGREGATOR_PID COUNT
+#   ctl_latency.py --while PID SOCKET
+#
+# --while: `status` again and again, each on a new connection (as
+# stratactl status does), for as long as process PID runs (a load
+# generator); prints one line: status n N p50_ms P p99_ms P max_ms M.
 #
 # Queries: status, migrations (the default 1000 newest), migration ID (the
 # stored migration with the most rounds), nodes, alerts firing.  Prints a
@@ -44,7 +49,37 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def status_while(pid, path):
+    t = []
+    while alive(pid):
+        t0 = time.perf_counter()
+        c = Ctl(path)
+        a = c.ask({"cmd": "status"})
+        c.s.close()
+        if not json.loads(a).get("ok"):
+            sys.stderr.write("ctl_latency: status: %s\n" % a[:200])
+            return 1
+        t.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.05)
+    if not t:
+        sys.stderr.write("ctl_latency: process %d was gone already\n" % pid)
+        return 1
+    print("status n %d p50_ms %.3f p99_ms %.3f max_ms %.3f" % (
+        len(t), pct(t, 50), pct(t, 99), max(t)))
+    return 0
+
+
 def main(argv):
+    if argv[1] == "--while":
+        return status_while(int(argv[2]), argv[3])
     path, pid, count = argv[1], int(argv[2]), int(argv[3])
     c = Ctl(path)
     st = json.loads(c.ask({"cmd": "status"}))["result"]

@@ -17,21 +17,29 @@
 # STRATA_BENCH_TRACE=DIR reuses a recorded trace instead of recording,
 # STRATA_KEEP_TMP=1 keeps the trace, STRATA_BENCH_PERF=1 also records a
 # perf profile of one agent run and prints its top symbols,
-# STRATA_BENCH_ONLY=agent|aggregator runs only that half.
+# STRATA_BENCH_ONLY=agent|aggregator|idle runs only that part (idle:
+# tests/bench/idle.sh, the agent's CPU on a live session with nothing
+# happening); STRATA_BENCH_KIND=kernel records the sched_switch-heavy
+# kernel trace instead (kernel-sched.scn: lttng-modules' events through
+# strata-emit's strata_kernel provider; make bench-kernel).
 set -u
 
 if [ "${STRATA_BENCH_ONLY:-}" = aggregator ]; then
 	exec bash "$(dirname "$0")/aggregator.sh"
+elif [ "${STRATA_BENCH_ONLY:-}" = idle ]; then
+	exec bash "$(dirname "$0")/idle.sh"
 fi
 
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 top_builddir=$(pwd)
 IT_TAP=0
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/bench/bench-lib.sh"
 
 EVENTS=${STRATA_BENCH_EVENTS:-5000000}
 RUNS=${STRATA_BENCH_RUNS:-5}
 SCNS="converge nonconverge failed postcopy autoconverge rollback cancel-early"
+[ "${STRATA_BENCH_KIND:-}" = kernel ] && SCNS="kernel-sched"
 
 for p in "$IT_AGENT" "$IT_EMIT"; do
 	[ -x "$p" ] || { echo "bench: $p is not built" >&2; exit 1; }
@@ -42,30 +50,6 @@ for p in lttng lttng-sessiond babeltrace2 python3 /usr/bin/time; do
 done
 
 it_init bench 1800
-
-# median LIST...: the median of numbers.
-median()
-{
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed OUT CMD...: runs CMD under /usr/bin/time -v; sets WALL (s), CPU
-# (user + system, s) and RSS (KiB).
-timed()
-{
-	local out=$1
-	shift
-	/usr/bin/time -v -o "$out.time" "$@" >"$out.out" 2>"$out.err"
-	TIMED_RC=$?
-	WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, a, ":");
-	    s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s }' \
-	    "$out.time")
-	CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 }
-	    END { print u + s }' "$out.time")
-	RSS=$(awk -F': ' '/Maximum resident set size/ { print $2 }' \
-	    "$out.time")
-}
 
 # ---- the trace -----------------------------------------------------------------
 
@@ -182,6 +166,11 @@ if [ "${STRATA_BENCH_ONLY:-}" != agent ]; then
 	echo
 	echo "== strata-aggregator (tests/bench/aggregator.sh)"
 	bash "$top_srcdir/tests/bench/aggregator.sh" || exit 1
+fi
+if [ -z "${STRATA_BENCH_ONLY:-}" ]; then
+	echo
+	echo "== strata-agent idle (tests/bench/idle.sh)"
+	bash "$top_srcdir/tests/bench/idle.sh" || exit 1
 fi
 IT_DONE=1
 exit 0

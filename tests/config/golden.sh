@@ -2,7 +2,10 @@
 # golden.sh: `strata-agent -nv` and `strata-aggregator -nv` on the configs
 # in tests/config, diffed against the expected outputs beside them
 # (NAME.out: what the daemon printed, stdout then stderr, and its exit
-# code).  STRATA_GOLDEN_UPDATE=1 rewrites the expected files.
+# code).  A line "# args: OPTIONS" in a config adds OPTIONS (split at
+# spaces) to the command line, after -nv -f NAME.conf: the options go
+# through the same checks as the file.  STRATA_GOLDEN_UPDATE=1 rewrites
+# the expected files.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bld=${top_builddir:-$(pwd)}
@@ -16,15 +19,17 @@ for c in "${cases[@]}"; do
 	daemon=$1 conf=$2 name=$(basename "$conf" .conf)
 	n=$((n + 1))
 	case $daemon in
-	agent)		bin=$bld/daemon/strata-agent ;;
-	aggregator)	bin=$bld/daemon/strata-aggregator ;;
+	agent)		bin=$bld/agent/strata-agent ;;
+	aggregator)	bin=$bld/aggregator/strata-aggregator ;;
 	esac
 	if [ ! -x "$bin" ]; then
 		echo "ok $n - $name # SKIP $bin not built"
 		continue
 	fi
 	# Relative path, so the FILE:LINE in messages is the same everywhere.
-	got=$(cd "$here" && { "$bin" -nv -f "$name.conf" 2>&1; echo "exit $?"; } |
+	read -r -a args < <(sed -n 's/^# args: //p' "$conf")
+	got=$(cd "$here" && { "$bin" -nv -f "$name.conf" "${args[@]}" 2>&1
+	    echo "exit $?"; } |
 	    sed "s|^$(basename "$bin"): ||")
 	if [ "${STRATA_GOLDEN_UPDATE:-}" = 1 ]; then
 		printf '%s\n' "$got" > "$here/$name.out"

@@ -8,9 +8,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 it_init aggregator-alerts 120
-AGG="$top_builddir/daemon/strata-aggregator"
+AGG="$top_builddir/aggregator/strata-aggregator"
 CTL="$top_builddir/clients/stratactl"
-PUSH="$top_builddir/tests/unit/test_ctl_push"
+PUSH="$top_builddir/tests/helpers/strata-push"
 it_need_prog "$AGG" "$CTL" "$PUSH"
 tap_plan 19
 

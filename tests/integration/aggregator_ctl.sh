@@ -10,11 +10,11 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 it_init aggregator-ctl 120
-AGG="$top_builddir/daemon/strata-aggregator"
+AGG="$top_builddir/aggregator/strata-aggregator"
 CTL="$top_builddir/clients/stratactl"
-PUSH="$top_builddir/tests/unit/test_ctl_push"
+PUSH="$top_builddir/tests/helpers/strata-push"
 it_need_prog "$AGG" "$CTL" "$PUSH" "$IT_AGENT"
-tap_plan 34
+tap_plan 38
 
 SOCK="$IT_DIR/ctl.sock"
 HOOKDIR="$IT_DIR/hook"
@@ -227,6 +227,68 @@ ctl migration "$MID" >"$IT_DIR/mig-stalled.txt"
 tap_is "$(grep -c '█.* over$' "$IT_DIR/mig-stalled.txt")" 8 \
     "the stalled migration's plot: 8 bars, each over the 300 ms limit"
 tap_diag "$(sed -n '/^round/,$p' "$IT_DIR/mig-stalled.txt")"
+tap_ok "$(grep -q 'pending bytes after each sync against the threshold 9.6 MiB (bandwidth x downtime limit)' \
+    "$IT_DIR/mig-stalled.txt"; echo $?)" \
+    "without threshold_bytes the plot's threshold is bandwidth x downtime limit (32 MiB/s x 300 ms)"
+
+# ---- the plot charts what the verdict decides on; a resolved alert --------------
+# instance-0000002c: dirty_pages grows while the pending bytes fall below
+# QEMU's threshold (8 MiB) in round 3; its not_converging alert is resolved
+# by migration.converged.
+CID=$(python3 - "$IT_DIR" <<'EOF2'
+import json, sys, time
+d = sys.argv[1]
+now = time.time_ns() - 30 * 10**9
+sid = "cmp1/4343/%d" % now
+uuid = "5c1d0f7e-8a4b-4c2e-b1f3-9e7d6a5b4c3d"
+common = dict(vm_uuid=uuid, vm_name="instance-0000002c")
+rounds, recs = [], []
+for n, dirty, pend in ((1, 1000, 64 << 20), (2, 50000, 16 << 20), (3, 90000, 4 << 20)):
+    r = {"n": n, "t_ns": now + n * 10**9, "start_ns": now + (n - 1) * 10**9,
+         "dirty_pages": dirty, "duration_ms": 1000.0, "pending_bytes": pend,
+         "bytes": 64 << 20, "bandwidth_bps": 67108864.0,
+         "dirty_rate_bps": 16777216.0 * n, "predicted_downtime_ms": 2000.0,
+         "throttle_pct": None, "verdict": "converging"}
+    rounds.append(r)
+    recs.append(dict(r, kind="migration_round", node="cmp1",
+                     id="%s#%d" % (sid, n), migration_id=sid, **common))
+recs.append(dict(kind="migration", node="cmp1", id=sid, t_ns=now + 4 * 10**9,
+                 vpid=4343, role="source", state="completed",
+                 outcome="completed", error=None, started_ns=now,
+                 ended_ns=now + 4 * 10**9, total_ms=4000.0, downtime_ms=50.0,
+                 verdict="converging", downtime_limit_ms=300.0,
+                 threshold_bytes=8 << 20, bandwidth_bps=67108864.0,
+                 stages=[], rounds=rounds, **common))
+for name, sev, t in (("migration.not_converging", "warning", now + 2 * 10**9),
+                     ("migration.converged", "info", now + 3 * 10**9)):
+    recs.append(dict(kind="alert", node="cmp1", id=sid + "!" + name, name=name,
+                     severity=sev, migration_id=sid, t_ns=t,
+                     message="live migration of instance-0000002c is not converging"
+                     if name.endswith("not_converging") else "converged",
+                     evidence={"threshold_bytes": 8 << 20}, **common))
+with open(d + "/converged.jsonl", "w") as f:
+    for r in recs:
+        f.write(json.dumps(r) + "\n")
+print(sid)
+EOF2
+)
+"$PUSH" "127.0.0.1:$PORT" cmp1 "$IT_DIR/converged.jsonl" >>"$IT_DIR/push.log" 2>&1
+ctl migration "$CID" >"$IT_DIR/mig-conv.txt"
+tap_diag "$(sed -n '/^pending bytes/,$p' "$IT_DIR/mig-conv.txt")"
+tap_ok "$(grep -q 'pending bytes after each sync against the threshold 8.0 MiB$' \
+    "$IT_DIR/mig-conv.txt" && grep -q 'dirty rate against the bandwidth' \
+    "$IT_DIR/mig-conv.txt"; echo $?)" \
+    "the plot names pending bytes against threshold_bytes (8 MiB) and the dirty rate against the bandwidth"
+tap_is "$(sed -n '/^round  pending/,$p' "$IT_DIR/mig-conv.txt" | tail -n +2 | awk '{print $1, $NF}' | tr '\n' ' ')" \
+    "1 over 2 over 3 ok " \
+    "rounds 1-2 over the threshold, round 3 (4 MiB pending, most dirty pages) under it"
+ctl alerts >"$IT_DIR/alerts-conv.txt"
+tap_diag "$(cat "$IT_DIR/alerts-conv.txt")"
+# The VM column: its name (the alert's vm_name), as the other lists.
+tap_ok "$(grep 'migration.not_converging .*instance-0000002c' \
+    "$IT_DIR/alerts-conv.txt" | grep -q 'resolved .*resolved: migration.converged$' &&
+    ! grep -q 'instance-0000002c .*is not converging' \
+    "$IT_DIR/alerts-conv.txt"; echo $?)" "a resolved not_converging alert prints its VM's name and its resolution, not 'is not converging'"
 
 # ---- ack -------------------------------------------------------------------------
 ctl alert ack "$NC" >"$IT_DIR/ack.txt"
@@ -315,7 +377,14 @@ tap_diag "stratactl --json migrations: $(((t1 - t0) / 10)) ms per run (process s
 # ---- stale, stop ---------------------------------------------------------------------------------
 wait_file "$IT_DIR/follow.out" '"name":"node.stale"' 8000
 tap_ok $? "node.stale reaches the follower once the agents are silent for 4 s"
-ctl --json nodes >"$IT_DIR/nodes.json"
+# cmp1 pushed last (instance-0000002c): wait until it is stale too.
+n=100
+while ctl --json nodes >"$IT_DIR/nodes.json" &&
+    ! py 'all(n["stale"] for n in j)' "$IT_DIR/nodes.json" >/dev/null &&
+    [ "$n" -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
 tap_is "$(py '[(n["name"], n["stale"]) for n in j]' "$IT_DIR/nodes.json")" \
     "[('cmp1', True), ('cmp2', True)]" "nodes: cmp1 and cmp2, both stale"
 

@@ -9,7 +9,7 @@
 
 it_init aggregator-live 180
 it_need_lttng
-AGG="$top_builddir/daemon/strata-aggregator"
+AGG="$top_builddir/aggregator/strata-aggregator"
 CTL="$top_builddir/clients/stratactl"
 it_need_prog "$AGG" "$CTL" "$IT_AGENT" "$IT_EMIT"
 tap_plan 9

@@ -32,9 +32,9 @@ IT_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$IT_LIBDIR/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 IT_CHECK="$IT_LIBDIR/check_records.py"
-IT_AGENT="$top_builddir/daemon/strata-agent"
-IT_EMIT="$top_builddir/clients/strata-emit"
-IT_BRIDGE="$top_builddir/clients/strata-qemu-bridge"
+IT_AGENT="$top_builddir/agent/strata-agent"
+IT_EMIT="$top_builddir/emit/strata-emit"
+IT_BRIDGE="$top_builddir/emit/strata-qemu-bridge"
 IT_SCENARIOS="$top_srcdir/tests/data/scenarios"
 IT_QEMULOGS="$top_srcdir/tests/data/qemu-7.2"
 
@@ -411,6 +411,28 @@ it_data()
 	echo "$dst"
 }
 
+# it_readable ARGS...: IT_ARGS = ARGS with every one that names a file
+# replaced by a copy the tracing user can read, $IT_DIR/data/DIR-NAME (its
+# folder's name and its own: two scenarios of one folder stay apart, and a
+# program's log still names the file).  The checkout may live in a
+# directory only root can read (mktemp -d): whatever a program run as
+# nobody reads comes through here, it_data or it_bin.  The arguments that
+# name files are inputs; an output file of the program is not copied back.
+it_readable()
+{
+	local a
+	IT_ARGS=()
+	for a; do
+		if [ -f "$a" ] && [ "$(dirname "$a")" != "$IT_DIR/data" ]; then
+			a=$(it_data "$a" \
+			    "$(basename "$(dirname "$a")")-$(basename "$a")") ||
+			    return 1
+		fi
+		IT_ARGS+=("$a")
+	done
+	return 0
+}
+
 # ---- LTTng daemons -----------------------------------------------------------------
 
 # Prints N free TCP ports on 127.0.0.1.
@@ -516,22 +538,43 @@ it_start_lttng()
 	it_start_relayd && it_start_sessiond
 }
 
-# it_create_live_session NAME: a live session streaming to our relayd with
-# qemu:* and strata:* enabled, vpid and vtid contexts, started.
+# it_create_live_session NAME [PYTHON-EVENT...]: a live session streaming
+# to our relayd with qemu:* and strata:* enabled, vpid and vtid contexts,
+# and the lttng-ust Python agent's loggers named (`lttng enable-event
+# --python` arguments: names, or -a for all); started.
 it_create_live_session()
 {
 	local s=$1
+	shift
 	{
 		it_lttng create "$s" --live=100000 \
 		    --set-url "net://127.0.0.1:$IT_CTRL_PORT:$IT_DATA_PORT" &&
 		it_lttng enable-event -u -s "$s" 'qemu:*' &&
 		it_lttng enable-event -u -s "$s" 'strata:*' &&
+		it_lttng enable-event -u -s "$s" 'strata_kernel:*' &&
 		it_lttng add-context -u -s "$s" -t vpid -t vtid &&
+		{ [ $# -eq 0 ] || it_lttng enable-event --python -s "$s" "$@"; } &&
 		it_lttng start "$s"
 	} >>"$IT_DIR/lttng.log" 2>&1 && return 0
 	tap_diag "cannot create live session $s:" \
 	    "$(tail -n 5 "$IT_DIR/lttng.log")"
 	return 1
+}
+
+# it_os_stage DIR: the OpenStack emitters (emit/strata-os-emit.py,
+# strata_os.py, strata-os-replay.py), the Python logging handler
+# (python/strata_lttngust.py) and the sample data (tests/data/openstack)
+# copied to DIR/emit, DIR/python and DIR/tests/data/openstack, readable by
+# all: the tracing user (nobody, as root) may not read the checkout.
+it_os_stage()
+{
+	local d=$1
+	mkdir -p "$d/emit" "$d/python" "$d/tests/data" &&
+	cp "$top_srcdir/emit/strata-os-emit.py" "$top_srcdir/emit/strata_os.py" \
+	    "$top_srcdir/emit/strata-os-replay.py" "$d/emit/" &&
+	cp "$top_srcdir/python/strata_lttngust.py" "$d/python/" &&
+	cp -r "$top_srcdir/tests/data/openstack" "$d/tests/data/" &&
+	chmod -R a+rX "$d"
 }
 
 # it_create_local_session NAME DIR [lttng enable-channel options]: a
@@ -545,6 +588,7 @@ it_create_local_session()
 		it_lttng enable-channel -u -s "$s" "$@" chan &&
 		it_lttng enable-event -u -s "$s" -c chan 'qemu:*' &&
 		it_lttng enable-event -u -s "$s" -c chan 'strata:*' &&
+		it_lttng enable-event -u -s "$s" -c chan 'strata_kernel:*' &&
 		it_lttng add-context -u -s "$s" -c chan -t vpid -t vtid &&
 		it_lttng start "$s"
 	} >>"$IT_DIR/lttng.log" 2>&1 && return 0
@@ -616,10 +660,10 @@ it_scenario()
 	echo "$IT_SCENARIOS/$1.scn"
 }
 
-# it_emit ARGS... SCENARIO: plays a scenario with strata-emit as the
-# tracing user in the foreground, bounded by IT_EMIT_TIMEOUT (60 s); a last
-# argument that is a file is copied where nobody can read it.  Output goes
-# to $IT_DIR/emit.log.
+# it_emit ARGS... SCENARIO...: plays scenarios with strata-emit as the
+# tracing user in the foreground, bounded by IT_EMIT_TIMEOUT (60 s); every
+# argument that is a file is copied where nobody can read it (it_readable).
+# Output goes to $IT_DIR/emit.log.
 it_emit()
 {
 	it_prog_cmd "$IT_EMIT" "$@" || return 1
@@ -653,23 +697,16 @@ it_bridge_bg()
 }
 
 # it_prog_cmd PROG ARGS...: IT_CMD = the bounded command line running a
-# copy of PROG as the tracing user; a last argument naming a file is
-# replaced by a readable copy (named after its directory and itself).
+# copy of PROG as the tracing user, every argument naming a file replaced
+# by a readable copy (it_readable).
 it_prog_cmd()
 {
-	local bin prog=$1 last n
+	local bin prog=$1
 	shift
 	bin=$(it_bin "$prog") || return 1
+	it_readable "$@" || return 1
 	IT_CMD=(timeout -k 5 "${IT_EMIT_TIMEOUT:-60}" "${IT_AS_NOBODY[@]}"
-	    "$bin" "$@")
-	n=${#IT_CMD[@]}
-	last=${IT_CMD[n - 1]}
-	if [ $# -gt 0 ] && [ -f "$last" ]; then
-		IT_CMD[n - 1]=$(it_data "$last" \
-		    "$(basename "$(dirname "$last")")-$(basename "$last")") ||
-		    return 1
-	fi
-	return 0
+	    "$bin" "${IT_ARGS[@]}")
 }
 
 # CPU time (user+system, ms) a process has used so far.
@@ -693,12 +730,14 @@ it_cpu_ms()
 #	it_on cmp1 it_emit --speed 20 "$(it_scenario converge)"
 #	it_ctl --json migrations
 
-IT_AGGREGATOR="$top_builddir/daemon/strata-aggregator"
+IT_AGGREGATOR="$top_builddir/aggregator/strata-aggregator"
 IT_STRATACTL="$top_builddir/clients/stratactl"
 IT_CHAIN_CTL="$IT_LIBDIR/chain-ctl.py"
 IT_NODE_SESSIONDS=()	# session daemons of it_node_start
 IT_NODE_AGENTS=()	# agents of it_start_node_agent
 IT_AGG_PID=
+IT_AGG_ARGS=()		# more options of every it_start_aggregator
+IT_AGENT_ARGS=()	# more options of every it_start_node_agent
 IT_AGG_PORT=		# kept across it_start_aggregator calls (restarts)
 IT_AGG_SOCK=
 IT_AGG_DB=
@@ -761,9 +800,10 @@ it_node_start()
 # it_start_aggregator [ARGS...]: strata-aggregator -d on 127.0.0.1:
 # IT_AGG_PORT (a free port the first time, the same one on a restart),
 # database IT_AGG_DB ($IT_DIR/agg.db), control socket IT_AGG_SOCK
-# ($IT_DIR/ctl.sock), --alert-log none; pid IT_AGG_PID, log
-# aggregator.log (-d, unless IT_AGG_FLAGS is set: its words replace -d).
-# Returns once `stratactl status` answers (10 s bound).
+# ($IT_DIR/ctl.sock), --alert-log none, then IT_AGG_ARGS (an array: TLS
+# options, say) and ARGS; pid IT_AGG_PID, log aggregator.log (-d, unless
+# IT_AGG_FLAGS is set: its words replace -d).  Returns once `stratactl
+# status` answers (10 s bound).
 it_start_aggregator()
 {
 	local n=100
@@ -774,7 +814,7 @@ it_start_aggregator()
 	# shellcheck disable=SC2086
 	"$IT_AGGREGATOR" ${IT_AGG_FLAGS--d} --listen "127.0.0.1:$IT_AGG_PORT" \
 	    --db "$IT_AGG_DB" \
-	    --ctl "$IT_AGG_SOCK" --alert-log none "$@" \
+	    --ctl "$IT_AGG_SOCK" --alert-log none "${IT_AGG_ARGS[@]}" "$@" \
 	    >>"$IT_DIR/aggregator.log" 2>&1 &
 	IT_AGG_PID=$!
 	while [ "$n" -gt 0 ] && kill -0 "$IT_AGG_PID" 2>/dev/null; do
@@ -811,18 +851,19 @@ it_ctl()
 
 # it_start_node_agent NODE SESSION JSONL [ARGS...]: strata-agent --node NODE
 # reading SESSION on the relayd, pushing to the aggregator with the spool
-# $IT_DIR/spool-NODE, writing its records to JSONL as well (appended);
-# pid in IT_LAST_PID, log agent-NODE.log.  Ended at teardown, before the
-# aggregator.
+# $IT_DIR/spool-NODE, writing its records to JSONL as well (appended),
+# with IT_AGENT_ARGS (an array; "@NODE" in it stands for the node's name:
+# its certificate, say) and ARGS; pid in IT_LAST_PID, log agent-NODE.log.
+# Ended at teardown, before the aggregator.
 it_start_node_agent()
 {
-	local node=$1 s=$2 out=$3
+	local node=$1 s=$2 out=$3 extra=("${IT_AGENT_ARGS[@]//@NODE/$1}")
 	shift 3
 	it_chain_trap
 	touch "$out"
 	"$IT_AGENT" --node "$node" --live "$(it_live_url "$s")" --jsonl "$out" \
 	    --aggregator "127.0.0.1:$IT_AGG_PORT" --spool "$IT_DIR/spool-$node" \
-	    "$@" >>"$IT_DIR/agent-$node.log" 2>&1 &
+	    "${extra[@]}" "$@" >>"$IT_DIR/agent-$node.log" 2>&1 &
 	IT_LAST_PID=$!
 	IT_NODE_AGENTS+=("$IT_LAST_PID")
 	sleep 0.2
@@ -830,6 +871,62 @@ it_start_node_agent()
 	tap_diag "strata-agent of $node exited at once:" \
 	    "$(tail -n 5 "$IT_DIR/agent-$node.log")"
 	return 1
+}
+
+# it_pki DIR NODE...: a test PKI made with the openssl CLI, in DIR: ca.crt
+# (the CA), aggregator.crt for 127.0.0.1 and localhost, NODE.crt for each
+# NODE (CN and DNS name NODE), expired.crt (CN expired, valid only on
+# 2020-01-01), and from another CA (otherca.crt) foreign.crt (CN foreign);
+# each with its .key.  Certificates are valid for a year.  Then
+# IT_AGG_TLS and IT_AGENT_TLS hold the options of the aggregator's and of
+# a node's (@NODE for its name) TLS files.
+it_pki()
+{
+	local d=$1 n
+	shift
+	mkdir -p "$d/db" && : >"$d/db/index.txt" && echo 1000 >"$d/db/serial" ||
+	    return 1
+	printf '%s\n' "[ca]" "default_ca = c" "[c]" "database = $d/db/index.txt" \
+	    "new_certs_dir = $d/db" "serial = $d/db/serial" "default_md = sha256" \
+	    "policy = p" "[p]" "commonName = supplied" >"$d/ca.cnf"
+	_it_ca "$d" ca && _it_ca "$d" otherca &&
+	_it_leaf "$d" ca aggregator serverAuth "IP:127.0.0.1,DNS:localhost" &&
+	_it_leaf "$d" otherca foreign clientAuth "DNS:foreign" &&
+	_it_leaf "$d" ca expired clientAuth "DNS:expired" \
+	    -startdate 20200101000000Z -enddate 20200102000000Z || return 1
+	for n; do
+		_it_leaf "$d" ca "$n" clientAuth "DNS:$n" || return 1
+	done
+	IT_AGG_TLS=(--tls-cert "$d/aggregator.crt" --tls-key "$d/aggregator.key"
+	    --tls-ca "$d/ca.crt")
+	IT_AGENT_TLS=(--tls-cert "$d/@NODE.crt" --tls-key "$d/@NODE.key"
+	    --tls-ca "$d/ca.crt")
+}
+
+# _it_ca DIR NAME: a CA's key and self-signed certificate.
+_it_ca()
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1/$2.key" -out "$1/$2.crt" -days 365 -subj "/CN=$2" \
+	    -addext basicConstraints=critical,CA:TRUE \
+	    -addext keyUsage=critical,keyCertSign,cRLSign >>"$1/openssl.log" 2>&1
+}
+
+# _it_leaf DIR CA NAME EKU SAN [openssl ca OPTIONS]: NAME's key and
+# certificate signed by CA (through `openssl ca`, which can backdate).
+_it_leaf()
+{
+	local d=$1 ca=$2 name=$3 eku=$4 san=$5
+	shift 5
+	printf '%s\n' "basicConstraints=CA:FALSE" \
+	    "keyUsage=critical,digitalSignature" "extendedKeyUsage=$eku" \
+	    "subjectAltName=$san" >"$d/$name.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/$name.key" -out "$d/$name.csr" -subj "/CN=$name" \
+	    >>"$d/openssl.log" 2>&1 &&
+	openssl ca -batch -config "$d/ca.cnf" -cert "$d/$ca.crt" \
+	    -keyfile "$d/$ca.key" -in "$d/$name.csr" -out "$d/$name.crt" \
+	    -extfile "$d/$name.ext" -notext -days 365 "$@" >>"$d/openssl.log" 2>&1
 }
 
 # it_wait_ctl TIMEOUT EXPR ARGS...: waits until EXPR (Python over j, the

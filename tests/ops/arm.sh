@@ -1,20 +1,20 @@
 #!/bin/bash
-# arm.sh: daemon/arm.c against a private lttng-sessiond (as nobody, no
+# arm.sh: agent/arm.c against a private lttng-sessiond (as nobody, no
 # kernel tracer) and lttng-relayd, through tests/ops/arm_test: arming
 # creates the live session with the expected channels, events, contexts
 # and ring files (checked with `lttng list` and `lttng save`); Python
 # records logged through python/strata_logging.py arrive as JSON; disarm
 # destroys only what arm created; an existing session is left exactly as
 # it was; a kernel tracer that is required but missing, or a relayd that
-# is not there, fail without leaving a session behind.  Then, once the
-# agent has --arm, the same end to end: strata-agent --arm, a migration
-# played with strata-emit, the session gone after SIGTERM.
+# is not there, fail without leaving a session behind.  Then the same end
+# to end: strata-agent --arm, a migration played with strata-emit, the
+# session gone after SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/ops/lib.sh"
 
 it_init ops-arm 150
 it_need_lttng
 ARM=$top_builddir/tests/ops/arm_test
-it_need_prog "$ARM"
+it_need_prog "$ARM" "$IT_AGENT" "$IT_EMIT"
 ARM=$(it_bin "$ARM")
 PY=/usr/bin/python3
 HOST=$(hostname)
@@ -172,6 +172,8 @@ nova vpid-ok json log None None None plain formatted line
 neutron vpid-ok text neutron, not JSON" \
 	    "the trace holds the JSON of logger nova (2), plain neutron (1), nothing else, with vpid" ||
 	    tap_diag "$(grep -c . "$IT_DIR/armed.txt") events; $(tail -n 3 "$IT_DIR/bt.log")"
+else
+	tap_skip 1 "no Python program logged (python3-lttngust missing, or it failed above)"
 fi
 
 # ---- an existing session is used as it is and left in place
@@ -209,31 +211,27 @@ tap_is "$(head -n 1 <<<"$out") / $(sessions)" \
     "armed created=1 kernel=0 ust=1 python=0 kernel_rules=0 session=kept / kept mine " \
     "arm_keep = yes: the session stays after disarm; arm_loggers = none: no Python"
 
-# ---- the real agent: strata-agent --arm, end to end (skipped until the
-# agent has the option; docs/operations.md "Wiring")
-if [ -x "$IT_AGENT" ] && "$IT_AGENT" --help 2>&1 | grep -q -- '--arm'; then
-	AG=$(it_bin "$IT_AGENT")
-	E2E=$IT_DIR/home/e2e.jsonl
-	"${IT_AS_NOBODY[@]}" "$AG" --arm --live "$(it_live_url e2e)" \
-	    -D arm_url="$RELAYD_URL" -D arm_loggers=none --jsonl "$E2E" \
-	    >>"$IT_DIR/agent.log" 2>&1 &
-	IT_AGENT_PID=$!
-	IT_PIDS+=("$IT_AGENT_PID")
-	it_wait_viewer e2e 20
-	tap_ok $? "strata-agent --arm creates session e2e and attaches to it" ||
-	    tap_diag "$(tail -n 5 "$IT_DIR/agent.log")"
-	it_emit --speed 20 "$(it_scenario converge)"
-	it_wait_record "$E2E" 30 'finals and finals[0]["outcome"] == "completed"'
-	tap_ok $? "a migration played into the armed session is followed to completed"
-	kill -TERM "$IT_AGENT_PID"
-	timeout 20 tail --pid="$IT_AGENT_PID" -f /dev/null
-	wait "$IT_AGENT_PID"
-	tap_is "$? $(sessions)" "0 kept mine " \
-	    "on SIGTERM the agent exits 0 and destroys the session it armed"
-	IT_AGENT_PID=
-else
-	tap_skip 3 "strata-agent has no --arm yet"
-fi
+# ---- the real agent: strata-agent --arm, end to end (docs/operations.md
+# "Wiring")
+AG=$(it_bin "$IT_AGENT")
+E2E=$IT_DIR/home/e2e.jsonl
+"${IT_AS_NOBODY[@]}" "$AG" --arm --live "$(it_live_url e2e)" \
+    -D arm_url="$RELAYD_URL" -D arm_loggers=none --jsonl "$E2E" \
+    >>"$IT_DIR/agent.log" 2>&1 &
+IT_AGENT_PID=$!
+IT_PIDS+=("$IT_AGENT_PID")
+it_wait_viewer e2e 20
+tap_ok $? "strata-agent --arm creates session e2e and attaches to it" ||
+    tap_diag "$(tail -n 5 "$IT_DIR/agent.log")"
+it_emit --speed 20 "$(it_scenario converge)"
+it_wait_record "$E2E" 30 'finals and finals[0]["outcome"] == "completed"'
+tap_ok $? "a migration played into the armed session is followed to completed"
+kill -TERM "$IT_AGENT_PID"
+timeout 20 tail --pid="$IT_AGENT_PID" -f /dev/null
+wait "$IT_AGENT_PID"
+tap_is "$? $(sessions)" "0 kept mine " \
+    "on SIGTERM the agent exits 0 and destroys the session it armed"
+IT_AGENT_PID=
 
 # ---- configuration errors
 "$ARM" "$(it_live_url x)" arm_kernel=maybe >/dev/null 2>"$IT_DIR/bad.log"

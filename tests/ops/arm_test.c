@@ -39,7 +39,7 @@ main(int argc, char *argv[])
 	log_init("arm_test", 1, 0);
 	if (argc < 2) {
 		fprintf(stderr, "usage: arm_test LIVE_URL [key=value ...]\n");
-		return (2);
+		return 2;
 	}
 	arm_conf_init(&conf);
 	conf.enable = 1;
@@ -47,7 +47,7 @@ main(int argc, char *argv[])
 		if ((eq = strchr(argv[i], '=')) == NULL) {
 			fprintf(stderr, "arm_test: %s: not key=value\n",
 			    argv[i]);
-			return (2);
+			return 2;
 		}
 		*eq = '\0';
 		if ((r = arm_conf_set(&conf, argv[i], eq + 1,
@@ -55,7 +55,7 @@ main(int argc, char *argv[])
 			if (r == 1)
 				fprintf(stderr, "arm_test: unknown key %s\n",
 				    argv[i]);
-			return (2);
+			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -67,7 +67,7 @@ main(int argc, char *argv[])
 		printf("failed\n");
 		fflush(stdout);
 		arm_conf_free(&conf);
-		return (1);
+		return 1;
 	}
 	printf("armed created=%d kernel=%d ust=%u python=%u kernel_rules=%u "
 	    "session=%s\n", st.created, st.kernel, st.nust, st.npython,
@@ -80,5 +80,5 @@ main(int argc, char *argv[])
 	arm_disarm(&st);
 	printf("disarmed\n");
 	arm_conf_free(&conf);
-	return (0);
+	return 0;
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # notify.sh: the sd_notify protocol as systemd sees it.  A stand-in for
-# systemd's socket (notify_listen.py) gets what daemon/notify.c sends on
+# systemd's socket (notify_listen.py) gets what lib/notify.c sends on
 # its own (notify_test), then what strata-agent and strata-aggregator
 # send when started with NOTIFY_SOCKET and WATCHDOG_USEC=400000 (as
 # WatchdogSec=0.4s would): READY=1, a STATUS= line, WATCHDOG=1 at least
@@ -57,8 +57,8 @@ check()
 	[ "${1:-0}" -ge 3 ] && awk -v m="$2" -v w=$WD_USEC \
 	    'BEGIN { exit !(m * 1e6 < w) }'
 	tap_ok $? "$who: WATCHDOG=1 ${1:-0} times, at most ${2:-?} s apart (< 0.4 s)" ||
-	    tap_diag "$who does not ping the watchdog: the daemon must use daemon/notify.c" \
-	    "(notify_create/notify_ready/notify_stopping, docs/operations.md \"Wiring\")"
+	    tap_diag "$who does not ping the watchdog: the daemon must use lib/notify.c" \
+	    "(notify_create/notify_ready/notify_stopping)"
 	grep -q 'STOPPING=1' "$out"
 	tap_ok $? "$who: STOPPING=1 after SIGTERM"
 }
@@ -109,9 +109,9 @@ fi
 
 read -r P1 P2 < <(it_free_ports 2)
 # Nothing listens on P1: the live agent keeps retrying and stays up.
-run agent strata-agent "$top_builddir/daemon/strata-agent" \
+run agent strata-agent "$top_builddir/agent/strata-agent" \
     --live "net://127.0.0.1:$P1/host/$(hostname)/ops" --jsonl /dev/null
-run aggregator strata-aggregator "$top_builddir/daemon/strata-aggregator" \
+run aggregator strata-aggregator "$top_builddir/aggregator/strata-aggregator" \
     -d --listen "127.0.0.1:$P2" --db "$IT_DIR/agg.db" --ctl "$IT_DIR/agg.sock"
 
 tap_done

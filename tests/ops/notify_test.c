@@ -51,13 +51,13 @@ main(int argc, char *argv[])
 	log_init("notify_test", 1, 1);
 	if (argc != 2) {
 		fprintf(stderr, "usage: notify_test MS\n");
-		return (2);
+		return 2;
 	}
 	t.left = (unsigned)strtoul(argv[1], NULL, 10) / 100;
 	if ((t.base = event_base_new()) == NULL ||
 	    (t.notify = notify_create(t.base, nt_status, &t)) == NULL ||
 	    (ev = event_new(t.base, -1, EV_PERSIST, nt_tick, &t)) == NULL)
-		return (1);
+		return 1;
 	event_add(ev, &tv);
 	notify_ready(t.notify);
 	printf("watchdog_usec=%llu\n", notify_watchdog_usec(t.notify));
@@ -66,5 +66,5 @@ main(int argc, char *argv[])
 	event_free(ev);
 	notify_destroy(t.notify);
 	event_base_free(t.base);
-	return (0);
+	return 0;
 }

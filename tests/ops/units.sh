@@ -53,12 +53,20 @@ ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes
 CapabilityBoundingSet= MemoryDenyWriteExecute=yes"
 # shellcheck disable=SC2086
 has strata-agent $common Type=notify WatchdogSec=30s StateDirectory=strata \
-    SupplementaryGroups=tracing
-tap_ok $? "strata-agent.service: Type=notify, watchdog, hardening, state directory, tracing group"
+    SupplementaryGroups=tracing LimitNOFILE=4096
+tap_ok $? "strata-agent.service: Type=notify, watchdog, hardening, state directory, tracing group, LimitNOFILE=4096"
 # shellcheck disable=SC2086
 has strata-aggregator $common Type=notify WatchdogSec=30s \
-    StateDirectory=strata RuntimeDirectory=strata RuntimeDirectoryMode=0750
-tap_ok $? "strata-aggregator.service: Type=notify, watchdog, hardening, state and runtime directories"
+    StateDirectory=strata RuntimeDirectory=strata RuntimeDirectoryMode=0755 \
+    LimitNOFILE=65536
+tap_ok $? "strata-aggregator.service: Type=notify, watchdog, hardening, state and runtime directories (0755: the read-only socket), LimitNOFILE=65536"
+# systemd's soft default, 1024, is what a flood of idle agents exhausted:
+# exactly one LimitNOFILE in each daemon's unit, none below 4096.
+for u in strata-agent strata-aggregator; do
+	lims=$(sed -n 's/^LimitNOFILE=//p' "$R$UNITDIR/$u.service" | tr '\n' ' ')
+	[ "$(wc -w <<<"$lims")" -eq 1 ] && [ "${lims%% *}" -ge 4096 ]
+	tap_ok $? "$u.service: one LimitNOFILE, >= 4096 (${lims% })"
+done
 # shellcheck disable=SC2086
 has strata-relayd $common StateDirectory=strata-relayd
 tap_ok $? "strata-relayd.service: hardening, state directory"

@@ -11,7 +11,10 @@
 #       close to what QMP says; the destination is seen as the destination.
 #   (b) not converging: 16 MiB rewritten continuously, 4 MiB/s cap:
 #       migration.not_converging arrives before Nova's migrate_cancel, the
-#       source ends cancelled.
+#       source ends cancelled.  The source QEMU's threads are pinned to
+#       CPU 0 beside a busy loop: the agent, reading them from /proc
+#       (no lttng-modules here), shows its migration thread waiting for a
+#       CPU (kernel_thread records, source proc).
 #
 # Needs /dev/kvm, or STRATA_QEMU_ACCEL=tcg to run under TCG (slower guest,
 # same numbers: the guest paces its dirtying by the clock).  Skips with the
@@ -29,6 +32,8 @@ if [ ! -r "$top_srcdir/tests/integration/lib.sh" ]; then
 fi
 # shellcheck source=../integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
+# shellcheck source=qemu-lib.sh
+. "$top_srcdir/tests/qemu/qemu-lib.sh"
 
 QT_SRC="$top_srcdir/tests/qemu"
 QT_GUEST="$top_builddir/tests/qemu/guest/strata-guest.elf"
@@ -39,35 +44,17 @@ QT_DOWNTIME=300		# ms, QEMU's downtime-limit (and the agent's default)
 
 # ---- requirements (before anything is started) -------------------------------
 
-command -v "$QT_QEMU" >/dev/null 2>&1 ||
-    { echo "1..0 # SKIP $QT_QEMU not found (Debian: qemu-system-x86)"; exit 0; }
-case "${STRATA_QEMU_ACCEL:-kvm}" in
-kvm)
-	if [ ! -e /dev/kvm ]; then
-		echo "1..0 # SKIP no /dev/kvm (STRATA_QEMU_ACCEL=tcg runs it under TCG)"
-		exit 0
-	fi
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		echo "1..0 # SKIP /dev/kvm not usable by $(id -un) (STRATA_QEMU_ACCEL=tcg runs it under TCG)"
-		exit 0
-	fi
-	QT_ACCEL=kvm ;;
-tcg)	QT_ACCEL=tcg ;;
-*)	echo "Bail out! STRATA_QEMU_ACCEL must be kvm or tcg"; exit 1 ;;
+qt_check
+case $? in
+0)	;;
+1)	echo "1..0 # SKIP $QT_WHY"; exit 0 ;;
+*)	echo "Bail out! $QT_WHY"; exit 1 ;;
 esac
-if [ ! -f "$QT_GUEST" ]; then
-	why="guest kernel not built ($QT_GUEST)"
-	[ -s "$top_builddir/tests/qemu/guest/build.err" ] &&
-	    why="cannot build the 32-bit guest: $(head -n 1 \
-	    "$top_builddir/tests/qemu/guest/build.err")"
-	echo "1..0 # SKIP $why"
-	exit 0
-fi
 
 it_init qemu-migration 240
 it_need_lttng
 it_need_prog "$IT_AGENT" "$IT_BRIDGE"
-tap_plan 13
+tap_plan 14
 
 QT_D="$IT_DIR/qemu"
 mkdir -p "$QT_D" && chmod 755 "$QT_D"
@@ -86,37 +73,10 @@ qt_diag()
 	done
 }
 
-qt_uuid()
-{
-	python3 -c 'import uuid; print(uuid.uuid4())'
-}
-
 # Nanoseconds since the epoch.
 qt_now()
 {
 	date +%s%N
-}
-
-# qt_qemu CASE ROLE APPEND [ARGS...]: one QEMU in the background; its trace
-# and messages go to $QT_D/CASE-ROLE.log, interleaved the way the recorded
-# data in shared/data/qemu-7.2 has them (QEMU 7.2 writes trace lines to
-# stderr when -trace has no file=; with file= its error messages would be
-# missing from the log).  Sets QT_PID.
-qt_qemu()
-{
-	local c=$1 role=$2 append=$3 uuid=$4 name=$5
-	shift 5
-	: >"$QT_D/$c-$role.log"
-	"$QT_QEMU" -accel "$QT_ACCEL" -m "$QT_MEM" -smp 1 \
-	    -name "$name" -uuid "$uuid" \
-	    -display none -nodefaults -no-user-config \
-	    -kernel "$QT_GUEST" -append "$append" \
-	    -serial "file:$QT_D/$c-$role.serial" \
-	    -qmp "unix:$QT_D/$c-$role.qmp,server=on,wait=off" \
-	    -trace "events=$QT_EVENTS" -msg timestamp=on \
-	    "$@" 2>>"$QT_D/$c-$role.log" &
-	QT_PID=$!
-	IT_PIDS+=("$QT_PID")
 }
 
 # qt_bridge CASE ROLE UUID NAME: tails one QEMU log as the tracing user.
@@ -128,27 +88,6 @@ qt_bridge()
 	    >>"$IT_DIR/bridge-$c-$role.log" 2>&1 &
 	QT_PID=$!
 	IT_PIDS+=("$QT_PID")
-}
-
-# qt_wait_file FILE PATTERN TIMEOUT: waits until FILE has a line matching.
-qt_wait_file()
-{
-	local n=$(($3 * 10))
-	while [ "$n" -gt 0 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# qt_json FILE EXPR: a value out of qmp-migrate.py's result (d).
-qt_json()
-{
-	python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2])
-print("null" if v is None else v)' "$1" "$2" 2>/dev/null
 }
 
 # qt_start CASE APPEND UUID NAME: destination, source, their bridges; waits
@@ -276,6 +215,11 @@ SB=$(qt_final "$UB" source)
 QT_ALERT="[a for a in alerts('migration.not_converging') if \
     a.get('vm_uuid') == '$UB']"
 if qt_start nonconv "ws=16 spin=0" "$UB" "$NB"; then
+	# The source QEMU's threads on CPU 0, with a competitor there.
+	taskset -c 0 sh -c 'while :; do :; done' &
+	IT_PIDS+=("$!")
+	taskset -a -p -c 0 "$QT_SRC_PID" >/dev/null 2>&1 ||
+	    qt_diag "(b) could not pin the source QEMU"
 	qt_migrate nonconv 30
 	it_wait_record "$QT_REC" 45 "$QT_ALERT"
 	seen_ns=$(qt_now)
@@ -308,8 +252,15 @@ if qt_start nonconv "ws=16 spin=0" "$UB" "$NB"; then
 	    "$(qt_final "$UB" destination)['outcome']")"
 	rounds=$(it_rec "$QT_REC" "len($SB['rounds'])")
 	tap_cmp "$rounds" -ge 4 "(b) agent: at least 4 rounds before the cancel ($rounds)"
+	KT="[r for r in R if r.get('kind') == 'kernel_thread' and r.get('pid') == $QT_SRC_PID]"
+	qt_diag "(b) kernel (/proc) per role, ms of CPU and wait: $(it_rec "$QT_REC" \
+	    "sorted(set((r['role'], r['comm'], round(sum(x['cpu_ns'] for x in $KT if x['tid'] == r['tid']) / 1e6), round(sum(x['wait_ns'] for x in $KT if x['tid'] == r['tid']) / 1e6)) for r in $KT))")"
+	tap_rec "$QT_REC" "$KT and all(r['source'] == 'proc' for r in $KT) and \
+	    sum(r['wait_ns'] for r in $KT if r['role'] == 'migration') > 0 and \
+	    sum(r['cpu_ns'] for r in $KT if r['role'] == 'vcpu') > 0" \
+	    "(b) agent, from /proc: the source's migration thread waited for a CPU, its vCPU ran"
 else
-	tap_skip 4 "(b) QEMU did not start"
+	tap_skip 5 "(b) QEMU did not start"
 fi
 qt_stop
 

@@ -25,6 +25,7 @@ tests/qemu/migration.log: $(QEMU_GUEST)
 
 TESTS += tests/qemu/migration.sh
 EXTRA_DIST += tests/qemu/migration.sh tests/qemu/qmp-migrate.py \
+	tests/qemu/qemu-lib.sh tests/qemu/capture.sh tests/qemu/qmp-summary.py \
 	tests/qemu/trace-events $(QEMU_GUEST_SRC) $(QEMU_GUEST_LD)
 CLEANFILES += $(QEMU_GUEST) tests/qemu/guest/build.err
 dist_doc_DATA += docs/testing-qemu.md

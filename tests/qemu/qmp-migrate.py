@@ -1,9 +1,18 @@
 #!/usr/bin/env python3
 # qmp-migrate.py: drive one live migration over QMP the way the recorded
-# data in shared/data/qemu-7.2 was made (and the way Nova's libvirt driver
+# data in tests/data/qemu-7.2 was made (and the way Nova's libvirt driver
 # behaves): cap bandwidth and downtime, migrate, poll query-migrate every
 # 0.5 s, migrate_cancel at the timeout (Nova's "abort").  Writes the final
 # answer and all samples as JSON.  Python standard library only.
+#
+# Also (tests/qemu/capture.sh uses them): capabilities (--caps, set on the
+# source, and on the destination too for those both ends need), their
+# parameters (--cpu-throttle-initial/-increment, --xbzrle-cache-size,
+# --param NAME=VALUE), max-bandwidth changes during the migration
+# (--set-bandwidth-at SECONDS:MIBPS), migrate-start-postcopy
+# (--postcopy-at SECONDS) and what to do at the timeout (--action cancel,
+# or none: stop watching and leave the migration running).  Every change
+# made after `migrate` is in "changes" as [seconds since migrate, {what}].
 import argparse
 import json
 import socket
@@ -65,6 +74,38 @@ class QMP:
             pass
 
 
+# Capabilities the destination must have as well (QEMU checks them there).
+BOTH_ENDS = ("postcopy-ram", "multifd", "postcopy-preempt", "return-path",
+             "late-block-activate", "validate-uuid")
+
+
+def number(v):
+    for conv in (int, float):
+        try:
+            return conv(v)
+        except ValueError:
+            pass
+    if v in ("true", "false"):
+        return v == "true"
+    return v
+
+
+def at_spec(v):
+    """SECONDS:MIBPS -> (seconds, MiB/s)"""
+    try:
+        t, mib = v.split(":", 1)
+        return float(t), float(mib)
+    except ValueError:
+        raise argparse.ArgumentTypeError("want SECONDS:MIBPS, got %r" % v)
+
+
+def param_spec(v):
+    if "=" not in v:
+        raise argparse.ArgumentTypeError("want NAME=VALUE, got %r" % v)
+    k, val = v.split("=", 1)
+    return k, number(val)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--src", required=True, help="source QMP socket")
@@ -77,34 +118,115 @@ def main():
                     help="seconds before migrate_cancel")
     ap.add_argument("--interval", type=float, default=0.5)
     ap.add_argument("--out", required=True, help="JSON result file")
+    ap.add_argument("--action", choices=("cancel", "none"), default="cancel",
+                    help="at the timeout: migrate_cancel (default), or "
+                    "none: stop watching, the migration goes on")
+    ap.add_argument("--caps", default="",
+                    help="capabilities to enable, comma-separated "
+                    "(auto-converge,xbzrle,postcopy-ram,...)")
+    ap.add_argument("--cpu-throttle-initial", type=int, help="percent")
+    ap.add_argument("--cpu-throttle-increment", type=int, help="percent")
+    ap.add_argument("--xbzrle-cache-size", type=float, help="MiB")
+    ap.add_argument("--param", type=param_spec, action="append", default=[],
+                    metavar="NAME=VALUE",
+                    help="any other migrate-set-parameters member, repeatable")
+    ap.add_argument("--set-bandwidth-at", type=at_spec, action="append",
+                    default=[], metavar="SECONDS:MIBPS",
+                    help="set max-bandwidth at SECONDS after migrate, "
+                    "repeatable")
+    ap.add_argument("--postcopy-at", type=float, metavar="SECONDS",
+                    help="migrate-start-postcopy at SECONDS after migrate "
+                    "(needs --caps postcopy-ram)")
     a = ap.parse_args()
+    caps = [c for c in a.caps.split(",") if c]
+    if a.postcopy_at is not None and "postcopy-ram" not in caps:
+        ap.error("--postcopy-at needs --caps postcopy-ram")
+    params = {"max-bandwidth": int(a.bandwidth * 1024 * 1024),
+              "downtime-limit": a.downtime_limit}
+    if a.cpu_throttle_initial is not None:
+        params["cpu-throttle-initial"] = a.cpu_throttle_initial
+    if a.cpu_throttle_increment is not None:
+        params["cpu-throttle-increment"] = a.cpu_throttle_increment
+    if a.xbzrle_cache_size is not None:
+        params["xbzrle-cache-size"] = int(a.xbzrle_cache_size * 1024 * 1024)
+    for k, v in a.param:
+        params[k] = v
+    # (time, kind, argument), in time order
+    plan = [(t, "bandwidth", mib) for t, mib in a.set_bandwidth_at]
+    if a.postcopy_at is not None:
+        plan.append((a.postcopy_at, "postcopy", None))
+    plan.sort(key=lambda p: p[0])
 
     src = QMP(a.src)
     dst = QMP(a.dst) if a.dst else None
-    src.cmd("migrate-set-parameters",
-            **{"max-bandwidth": int(a.bandwidth * 1024 * 1024),
-               "downtime-limit": a.downtime_limit})
+    if caps:
+        state = [{"capability": c, "state": True} for c in caps]
+        src.cmd("migrate-set-capabilities", capabilities=state)
+        both = [c for c in state if c["capability"] in BOTH_ENDS]
+        if both and dst is not None:
+            dst.cmd("migrate-set-capabilities", capabilities=both)
+    src.cmd("migrate-set-parameters", **params)
     res = {"params": {"bandwidth_mib": a.bandwidth,
                       "downtime_limit_ms": a.downtime_limit,
                       "timeout_s": a.timeout, "port": a.port},
            "samples": [], "cancel_t_ns": None}
+    res["params"].update({
+        "caps": caps, "action": a.action, "set_parameters": params,
+        "set_bandwidth_at": [list(p) for p in a.set_bandwidth_at],
+        "postcopy_at": a.postcopy_at})
+    # What QEMU says it runs with, and what changed after migrate.
+    res["capabilities"] = [c["capability"] for c in
+                           src.cmd("query-migrate-capabilities")
+                           if c["state"]]
+    res["parameters"] = src.cmd("query-migrate-parameters")
+    res["changes"] = []
     res["start_t_ns"] = time.time_ns()
     t0 = time.monotonic()
     src.cmd("migrate", uri="tcp:127.0.0.1:%d" % a.port)
     final = None
     cancel_deadline = None
     while True:
-        time.sleep(a.interval)
+        # Sleep to the next poll, or to the next planned change first.
+        wake = time.monotonic() + a.interval
+        while plan and t0 + plan[0][0] < wake:
+            time.sleep(max(0.0, t0 + plan[0][0] - time.monotonic()))
+            when, kind, arg = plan.pop(0)
+            t = time.monotonic() - t0
+            try:
+                if kind == "bandwidth":
+                    what = {"max-bandwidth": int(arg * 1024 * 1024)}
+                    src.cmd("migrate-set-parameters", **what)
+                else:
+                    what = {"migrate-start-postcopy": True}
+                    src.cmd("migrate-start-postcopy")
+            except QMPError as e:
+                what["error"] = str(e)
+            res["changes"].append([round(t, 3), what])
+            print("qmp: %.3f s: %s" % (t, json.dumps(what)), flush=True)
+        time.sleep(max(0.0, wake - time.monotonic()))
         q = src.cmd("query-migrate")
         t = time.monotonic() - t0
         res["samples"].append([round(t, 3), q])
         st = q.get("status")
+        if st == "completed" and (not q.get("total-time") or
+                                  "downtime" not in q):
+            # QEMU 7.2 sets "completed" a little before it fills in
+            # total-time and downtime (they read 0 in between): ask again.
+            time.sleep(0.2)
+            q = src.cmd("query-migrate")
+            res["samples"].append([round(time.monotonic() - t0, 3), q])
         if st in ("completed", "failed", "cancelled"):
             final = q
+            break
+        if t >= a.timeout and a.action == "none":
+            # Nobody acts: the migration goes on after we stop watching.
+            final = q
+            res["stopped_watching_t"] = round(t, 3)
             break
         if res["cancel_t_ns"] is None and t >= a.timeout:
             res["cancel_t_ns"] = time.time_ns()
             src.cmd("migrate_cancel")
+            res["cancel_t"] = round(time.monotonic() - t0, 3)
             cancel_deadline = t + 20
         elif cancel_deadline is not None and t > cancel_deadline:
             final = q

@@ -9,10 +9,17 @@
  *   rate=N     pages per second instead of spin, paced by the TSC, which
  *              is calibrated against the PIT so the rate does not depend
  *              on how fast the (emulated) CPU is (default 0 = off)
+ *   fill=0|1   first write every page of the working set (default 1)
+ *   idle=0|1   after the fill, dirty nothing: halt the CPU (default 0)
+ *   down=0|1   walk the working set from its top page down (default 0, up).
+ *              QEMU's first pass sends pages upwards: a guest walking up
+ *              faster than the bandwidth stays ahead of it, so every page
+ *              is dirty by the end of that pass; walking down it is not.
  * It first writes every page of the working set once at full speed, so
  * that the whole set is non-zero (sent in full, like a real guest's
- * memory), says "ready" on COM1, then dirties at the asked rate and says
- * "alive" every 2 s.
+ * memory; fill=0 leaves the set zero until the loop reaches it), says
+ * "ready" on COM1, then dirties at the asked rate and says "alive" every
+ * 2 s (idle=1: says "idle" and halts with interrupts off instead).
  */
 #include <stdint.h>
 
@@ -29,6 +36,9 @@ struct guest_params {
 	uint32_t	ws_mib;
 	uint32_t	spin;
 	uint32_t	rate;
+	uint32_t	fill;
+	uint32_t	idle;
+	uint32_t	down;
 };
 
 static inline void
@@ -43,7 +53,7 @@ inb(uint16_t port)
 	uint8_t	v;
 
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return (v);
+	return v;
 }
 
 static inline uint64_t
@@ -52,7 +62,7 @@ rdtsc(void)
 	uint32_t	lo, hi;
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (((uint64_t)hi << 32) | lo);
+	return ((uint64_t)hi << 32) | lo;
 }
 
 /* 64/32 division without libgcc; the quotient saturates at 2^32-1. */
@@ -62,10 +72,10 @@ div64_32(uint64_t n, uint32_t d)
 	uint32_t	q, r, hi = n >> 32, lo = (uint32_t)n;
 
 	if (d == 0 || hi >= d)
-		return (0xffffffffu);
+		return 0xffffffffu;
 	__asm__("divl %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
 	(void)r;
-	return (q);
+	return q;
 }
 
 static void
@@ -110,7 +120,7 @@ param(const char *cmdline, const char *key, uint32_t def)
 	uint32_t	 v;
 
 	if (cmdline == 0)
-		return (def);
+		return def;
 	for (p = cmdline; *p != '\0'; p++) {
 		if (p != cmdline && p[-1] != ' ')
 			continue;
@@ -125,9 +135,9 @@ param(const char *cmdline, const char *key, uint32_t def)
 			continue;
 		for (v = 0, p++; *p >= '0' && *p <= '9'; p++)
 			v = v * 10 + (*p - '0');
-		return (v);
+		return v;
 	}
-	return (def);
+	return def;
 }
 
 /*
@@ -147,9 +157,9 @@ tsc_per_ms(void)
 	t0 = rdtsc();
 	for (i = 0; (inb(0x61) & 0x20) == 0; i++)
 		if (i > 100000000u)
-			return (0);
+			return 0;
 	t1 = rdtsc();
-	return (div64_32(t1 - t0, CALIB_MS));
+	return div64_32(t1 - t0, CALIB_MS);
 }
 
 static void
@@ -165,15 +175,22 @@ dirty_loop(const struct guest_params *gp, uint32_t tpm)
 		per_page = div64_32((uint64_t)tpm * 1000, gp->rate);
 	slack = (uint64_t)tpm * 100;	/* forget more than 100 ms of lag */
 	hb_ticks = (uint64_t)tpm * HEARTBEAT_MS;
-	for (i = 0; i < npages; i++)
-		ws[i * PAGE_SIZE] = 0x80;
+	if (gp->fill)
+		for (i = 0; i < npages; i++)
+			ws[(gp->down ? npages - 1 - i : i) * PAGE_SIZE] = 0x80;
 	serial_puts("strata-guest: ready\n");
+	if (gp->idle) {
+		serial_puts("strata-guest: idle\n");
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
 	next = hb = rdtsc();
 	hb += hb_ticks;
 	for (pass = 1;; pass++) {
 		for (i = 0; i < npages; i++) {
 			/* never zero, so every page is sent in full */
-			ws[i * PAGE_SIZE] = 0x80 | (pass & 0x7f);
+			ws[(gp->down ? npages - 1 - i : i) * PAGE_SIZE] =
+			    0x80 | (pass & 0x7f);
 			if (per_page != 0) {
 				next += per_page;
 				for (;;) {
@@ -219,6 +236,9 @@ guest_main(uint32_t magic, uint32_t info)
 	gp.ws_mib = param(cmdline, "ws", 16);
 	gp.spin = param(cmdline, "spin", 0);
 	gp.rate = param(cmdline, "rate", 0);
+	gp.fill = param(cmdline, "fill", 1);
+	gp.idle = param(cmdline, "idle", 0);
+	gp.down = param(cmdline, "down", 0);
 	if (top > WS_BASE + 0x100000) {
 		max_mib = (top - WS_BASE) / 0x100000 - 1;
 		if (gp.ws_mib > max_mib)
@@ -234,7 +254,13 @@ guest_main(uint32_t magic, uint32_t info)
 	serial_putu(gp.spin);
 	serial_puts(" rate ");
 	serial_putu(gp.rate);
-	serial_puts(" pages/s tsc ");
+	serial_puts(" pages/s fill ");
+	serial_putu(gp.fill);
+	serial_puts(" idle ");
+	serial_putu(gp.idle);
+	serial_puts(" down ");
+	serial_putu(gp.down);
+	serial_puts(" tsc ");
 	serial_putu(tpm);
 	serial_puts(" /ms\n");
 	dirty_loop(&gp, tpm);

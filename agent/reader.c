@@ -1,0 +1,420 @@
+/*
+ * reader.c: the event source in a thread of its own (see reader.h).
+ *
+ * The thread runs the babeltrace2 graph and copies every wanted event,
+ * strings included, into a batch; a full batch (or whatever a run produced)
+ * goes to the main thread through a queue and a byte on a pipe that the
+ * libevent loop watches.  A fixed pool of batches bounds memory: when the
+ * analyzers fall behind, the thread waits for a batch to come back.
+ * Waiting for a live session, and the backoff after relayd went away,
+ * happen in the thread too, on a condition variable, so stopping is
+ * immediate; a relay daemon that accepted and never answers keeps the
+ * thread in recv(2), so stopping also interrupts the graph and sends the
+ * thread SIGUSR2 (a handler without SA_RESTART: recv fails with EINTR,
+ * babeltrace2 sees the interrupter) until it is out.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "reader.h"
+
+#define RD_EVENTS	1024		/* events per batch */
+#define RD_ARENA	(256 * 1024)	/* bytes of strings per batch */
+#define RD_BATCHES	4		/* batches in flight */
+#define RD_MAX_AN	16		/* analyzers (lib/analyzers/analyzers.c) */
+#define RD_REOPEN_MS	1000		/* live session ended: look again */
+#define RD_STOP_MS	5000		/* stopping: how long to prod the thread */
+
+struct rd_event {
+	struct ev	ev;
+	struct ev_plan	plans[RD_MAX_AN];
+};
+
+struct rd_batch {
+	struct rd_batch		*next;
+	unsigned		 n;
+	size_t			 used;		/* of arena */
+	int			 end;		/* carries the source's end */
+	enum source_status	 status;
+	char			 msg[512];
+	struct rd_event		 evs[RD_EVENTS];
+	char			 arena[RD_ARENA];
+};
+
+struct reader {
+	struct source		*src;
+	unsigned		 nan;
+	unsigned		 idle_ms;
+	struct reader_cb	 cb;
+	void			*arg;
+
+	pthread_t		 thread;
+	int			 started;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	int			 stop;		/* under mtx */
+	int			 exited;	/* under mtx: rd_main returned */
+	struct rd_batch		*free;		/* under mtx */
+	struct rd_batch		*full, **full_tail;	/* under mtx */
+	struct source_stats	 stats;		/* under mtx */
+	struct rd_batch		*cur;		/* the thread's own */
+	uint64_t		 dropped;	/* events lost while stopping */
+
+	int			 pipefd[2];
+	struct event		*ev_pipe;
+};
+
+/* Waits up to ms, or until stop; returns 1 when stopping. */
+static int
+rd_sleep(struct reader *r, unsigned ms)
+{
+	struct timespec ts;
+	int stop;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->mtx);
+	while (!r->stop &&
+	    pthread_cond_timedwait(&r->cond, &r->mtx, &ts) != ETIMEDOUT)
+		;
+	stop = r->stop;
+	pthread_mutex_unlock(&r->mtx);
+	return stop;
+}
+
+/* The thread's next empty batch; -1 when stopping. */
+static int
+rd_take(struct reader *r)
+{
+	pthread_mutex_lock(&r->mtx);
+	while (r->free == NULL && !r->stop)
+		pthread_cond_wait(&r->cond, &r->mtx);
+	if (r->stop) {
+		pthread_mutex_unlock(&r->mtx);
+		return -1;
+	}
+	r->cur = r->free;
+	r->free = r->cur->next;
+	pthread_mutex_unlock(&r->mtx);
+	r->cur->next = NULL;
+	r->cur->n = 0;
+	r->cur->used = 0;
+	r->cur->end = 0;
+	return 0;
+}
+
+/* Hands the current batch to the main thread, even an empty one that ends. */
+static void
+rd_post(struct reader *r)
+{
+	struct rd_batch *b = r->cur;
+	char c = 1;
+
+	if (b == NULL || (b->n == 0 && !b->end))
+		return;
+	r->cur = NULL;
+	pthread_mutex_lock(&r->mtx);
+	*r->full_tail = b;
+	r->full_tail = &b->next;
+	r->stats = *source_stats(r->src);
+	pthread_mutex_unlock(&r->mtx);
+	if (write(r->pipefd[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("%s: write", __func__);
+}
+
+static char *
+rd_copy(struct rd_batch *b, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *d = b->arena + b->used;
+
+	memcpy(d, s, len);
+	b->used += len;
+	return d;
+}
+
+/* Source dispatch, in the thread: copy the event into the batch. */
+static void
+rd_dispatch(void *arg, struct ev *ev, const struct ev_plan *plans)
+{
+	struct reader *r = arg;
+	struct rd_event *re;
+	size_t need = 0;
+	unsigned i;
+
+	/* Names live as long as the source; only string values are copied. */
+	for (i = 0; i < ev->nfields; i++)
+		if (ev->f[i].type == EVF_STR)
+			need += strlen(ev->f[i].v.s) + 1;
+	if (need > RD_ARENA) {
+		r->dropped++;		/* strings of over 256 KiB */
+		return;
+	}
+	if (r->cur != NULL && (r->cur->n == RD_EVENTS ||
+	    r->cur->used + need > RD_ARENA))
+		rd_post(r);
+	if (r->cur == NULL && rd_take(r) == -1) {
+		r->dropped++;
+		return;
+	}
+	re = &r->cur->evs[r->cur->n++];
+	memcpy(&re->ev, ev, offsetof(struct ev, f) +
+	    ev->nfields * sizeof(ev->f[0]));
+	for (i = 0; i < ev->nfields; i++)
+		if (ev->f[i].type == EVF_STR)
+			re->ev.f[i].v.s = rd_copy(r->cur, ev->f[i].v.s);
+	memcpy(re->plans, plans, r->nan * sizeof(*plans));
+}
+
+/* Ends the thread's work with a batch that says why. */
+static void
+rd_end(struct reader *r, enum source_status st)
+{
+	if (r->cur == NULL && rd_take(r) == -1)
+		return;
+	r->cur->end = 1;
+	r->cur->status = st;
+	snprintf(r->cur->msg, sizeof(r->cur->msg), "%s",
+	    st == SOURCE_ERROR ? source_error(r->src) : "");
+	rd_post(r);
+}
+
+static void *
+rd_main(void *arg)
+{
+	struct reader *r = arg;
+	enum source_status st;
+	int live = source_is_live(r->src);
+
+	for (;;) {
+		pthread_mutex_lock(&r->mtx);
+		if (r->stop) {
+			pthread_mutex_unlock(&r->mtx);
+			break;
+		}
+		pthread_mutex_unlock(&r->mtx);
+
+		st = source_run(r->src, RD_EVENTS * 4);
+		switch (st) {
+		case SOURCE_PROGRESS:
+			rd_post(r);
+			break;
+		case SOURCE_AGAIN:
+			rd_post(r);
+			if (rd_sleep(r, r->idle_ms))
+				goto out;
+			break;
+		case SOURCE_END:
+			rd_end(r, st);
+			if (!live || rd_sleep(r, RD_REOPEN_MS))
+				goto out;
+			break;
+		case SOURCE_ERROR:
+			if (!live) {
+				rd_end(r, st);
+				goto out;
+			}
+			/* The source logs the outage once; keep trying. */
+			rd_post(r);
+			if (rd_sleep(r, source_retry_ms(r->src)))
+				goto out;
+			break;
+		}
+	}
+out:
+	pthread_mutex_lock(&r->mtx);
+	r->exited = 1;
+	pthread_mutex_unlock(&r->mtx);
+	return NULL;
+}
+
+/* SIGUSR2 only makes a blocking call in the reader thread fail (EINTR). */
+static void
+rd_wake(int sig)
+{
+	(void)sig;
+}
+
+/* Main thread: run the analyzers over what the thread has read. */
+static void
+rd_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct reader *r = arg;
+	struct rd_batch *list, *b, *last = NULL;
+	enum source_status st = SOURCE_PROGRESS;
+	char buf[64], msg[512] = "";
+	int end = 0;
+	unsigned i;
+
+	while (read(r->pipefd[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&r->mtx);
+	list = r->full;
+	r->full = NULL;
+	r->full_tail = &r->full;
+	pthread_mutex_unlock(&r->mtx);
+
+	for (b = list; b != NULL; b = b->next) {
+		for (i = 0; i < b->n; i++)
+			r->cb.event(r->arg, &b->evs[i].ev, b->evs[i].plans);
+		r->cb.batch(r->arg);
+		if (b->end) {
+			end = 1;
+			st = b->status;
+			snprintf(msg, sizeof(msg), "%s", b->msg);
+		}
+		last = b;
+	}
+	if (last != NULL) {
+		pthread_mutex_lock(&r->mtx);
+		last->next = r->free;
+		r->free = list;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->mtx);
+	}
+	if (end)
+		r->cb.end(r->arg, st, msg);
+}
+
+struct reader *
+reader_create(struct event_base *base, struct source *src,
+    unsigned nanalyzers, unsigned idle_ms, const struct reader_cb *cb,
+    void *arg)
+{
+	struct reader *r;
+	struct rd_batch *b;
+	struct sigaction sa;
+	unsigned i;
+
+	if (nanalyzers > RD_MAX_AN) {
+		log_warnx("%s: %u analyzers, at most %d", __func__, nanalyzers,
+		    RD_MAX_AN);
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return NULL;
+	}
+	r->src = src;
+	r->nan = nanalyzers;
+	r->idle_ms = idle_ms;
+	r->cb = *cb;
+	r->arg = arg;
+	r->full_tail = &r->full;
+	r->pipefd[0] = r->pipefd[1] = -1;
+	pthread_mutex_init(&r->mtx, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	for (i = 0; i < RD_BATCHES; i++) {
+		if ((b = malloc(sizeof(*b))) == NULL) {
+			log_warn("%s: malloc", __func__);
+			goto fail;
+		}
+		b->next = r->free;
+		r->free = b;
+	}
+	if (pipe(r->pipefd) == -1) {
+		log_warn("%s: pipe", __func__);
+		goto fail;
+	}
+	for (i = 0; i < 2; i++)
+		if (fcntl(r->pipefd[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(r->pipefd[i], F_SETFD, FD_CLOEXEC) == -1) {
+			log_warn("%s: fcntl", __func__);
+			goto fail;
+		}
+	r->ev_pipe = event_new(base, r->pipefd[0], EV_READ | EV_PERSIST,
+	    rd_ready, r);
+	if (r->ev_pipe == NULL || event_add(r->ev_pipe, NULL) == -1) {
+		log_warnx("%s: cannot watch the pipe", __func__);
+		goto fail;
+	}
+	source_set_dispatch(src, rd_dispatch, r);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = rd_wake;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	if ((errno = pthread_create(&r->thread, NULL, rd_main, r)) != 0) {
+		log_warn("%s: pthread_create", __func__);
+		goto fail;
+	}
+	r->started = 1;
+	return r;
+fail:
+	reader_destroy(r);
+	return NULL;
+}
+
+void
+reader_destroy(struct reader *r)
+{
+	struct rd_batch *b;
+
+	if (r == NULL)
+		return;
+	if (r->started) {
+		struct timespec pause = { 0, 50 * 1000000L };
+		int i, out = 0;
+
+		pthread_mutex_lock(&r->mtx);
+		r->stop = 1;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->mtx);
+		source_interrupt(r->src);
+		for (i = 0; i < RD_STOP_MS / 50; i++) {
+			pthread_mutex_lock(&r->mtx);
+			out = r->exited;
+			pthread_mutex_unlock(&r->mtx);
+			if (out)
+				break;
+			pthread_kill(r->thread, SIGUSR2);
+			nanosleep(&pause, NULL);
+		}
+		if (!out)
+			log_warnx("reader: still in babeltrace2 after %d ms "
+			    "(relay daemon not answering?); waiting for it",
+			    RD_STOP_MS);
+		pthread_join(r->thread, NULL);
+	}
+	if (r->dropped > 0)
+		log_info("reader: %llu events not analyzed at shutdown",
+		    (unsigned long long)r->dropped);
+	if (r->ev_pipe != NULL)
+		event_free(r->ev_pipe);
+	if (r->pipefd[0] != -1)
+		close(r->pipefd[0]);
+	if (r->pipefd[1] != -1)
+		close(r->pipefd[1]);
+	free(r->cur);
+	while ((b = r->free) != NULL) {
+		r->free = b->next;
+		free(b);
+	}
+	while ((b = r->full) != NULL) {
+		r->full = b->next;
+		free(b);
+	}
+	pthread_mutex_destroy(&r->mtx);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+void
+reader_stats(struct reader *r, struct source_stats *out)
+{
+	pthread_mutex_lock(&r->mtx);
+	*out = r->stats;
+	pthread_mutex_unlock(&r->mtx);
+}
