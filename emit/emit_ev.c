@@ -235,7 +235,8 @@ fire_ovs_dp_entry(const struct ev *e, uint64_t *m)
 {
 	tracepoint(ovs, dp_entry, arg_nz(e, "component", m), arg_i(e, "cpu", m),
 	    arg_i(e, "tid", m), arg_u(e, "skbaddr", m), arg_nz(e, "bridge", m),
-	    arg_nz(e, "port", m), (unsigned)arg_u(e, "len", m));
+	    arg_nz(e, "port", m), (unsigned)arg_u(e, "len", m),
+	    arg_u(e, "pkt_hash", m));
 }
 
 static void
@@ -416,7 +417,7 @@ static const struct emit_tp emit_tps[] = {
 	    "i:speed_x1000"),
 	TP(strata, qemu_log, "i:qemu_pid", "s:level", "s:text"),
 	TP(ovs, dp_entry, "s:component", "i:cpu", "i:tid", "u:skbaddr",
-	    "s:bridge", "s:port", "u:len"),
+	    "s:bridge", "s:port", "u:len", "u:pkt_hash"),
 	TP(ovs, dp_exit, "s:component", "i:cpu", "i:tid", "u:skbaddr"),
 	TP(ovs, upcall, "i:cpu", "u:skbaddr", "u:len", "u:ovs_flow_hash",
 	    "u:upcall_port", "u:pkt_hash", "s:bridge", "s:port",

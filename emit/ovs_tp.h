@@ -37,11 +37,14 @@
  * lookup (ovs_flow_tbl_lookup_stats), upcall (ovs_dp_upcall), actions
  * (ovs_execute_actions), send (ovs_vport_send), execute
  * (ovs_packet_cmd_execute).  cpu and tid are the probe's; bridge and port
- * the vport's where the source knows them.
+ * the vport's where the source knows them; pkt_hash (0: not available)
+ * a hash of the packet's first 64 bytes at receive and send, the same on
+ * every node the packet crosses (ovs_samples, VM-to-VM latency).
  */
 TRACEPOINT_EVENT(ovs, dp_entry,
 	TP_ARGS(const char *, component, int, cpu, int, tid, uint64_t, skbaddr,
-	    const char *, bridge, const char *, port, unsigned, len),
+	    const char *, bridge, const char *, port, unsigned, len,
+	    uint64_t, pkt_hash),
 	TP_FIELDS(
 		ctf_string(component, component)
 		ctf_integer(int, cpu, cpu)
@@ -50,6 +53,7 @@ TRACEPOINT_EVENT(ovs, dp_entry,
 		ctf_string(bridge, bridge)
 		ctf_string(port, port)
 		ctf_integer(unsigned, len, len)
+		ctf_integer_hex(uint64_t, pkt_hash, pkt_hash)
 	)
 )
 

@@ -69,7 +69,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: strata-emit [--speed X] [--vm-uuid U] "
-	    "[--vm-name N] [--loop N] [--linger MS] [--list] SCENARIO...\n");
+	    "[--vm-name N] [--loop N] [--linger MS] [--at EPOCH] [--list] "
+	    "SCENARIO...\n");
 	exit(2);
 }
 
@@ -507,6 +508,7 @@ main(int argc, char *argv[])
 		{ "vm-name",	required_argument,	NULL, 'n' },
 		{ "loop",	required_argument,	NULL, 'l' },
 		{ "linger",	required_argument,	NULL, 'g' },
+		{ "at",		required_argument,	NULL, 'a' },
 		{ "list",	no_argument,		NULL, 'L' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -517,6 +519,7 @@ main(int argc, char *argv[])
 	struct timespec t1;
 	char *end;
 	long loops = 1, linger_ms = 100, l;
+	double at = 0;
 	int ch, nscn = 0, list = 0, i, rv = 1;
 	double secs;
 	uint64_t t_ns;
@@ -526,9 +529,14 @@ main(int argc, char *argv[])
 	reexec_blocking(argv);
 	memset(&em, 0, sizeof(em));
 	em.speed = 1;
-	while ((ch = getopt_long(argc, argv, "s:u:n:l:g:Lh", longopts,
+	while ((ch = getopt_long(argc, argv, "s:u:n:l:g:a:Lh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			at = strtod(optarg, &end);
+			if (*end != '\0' || at <= 0)
+				usage();
+			break;
 		case 's':
 			em.speed = strtod(optarg, &end);
 			if (*end != '\0' || em.speed < 0)
@@ -588,6 +596,19 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	/*
+	 * --at: the scenario's time 0 is this wall-clock time (seconds since
+	 * the epoch), so that emitters of several nodes play in step.
+	 */
+	if (at > 0) {
+		struct timespec due;
+
+		due.tv_sec = (time_t)at;
+		due.tv_nsec = (long)((at - (double)due.tv_sec) * 1e9);
+		while (!quit && clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME,
+		    &due, NULL) == EINTR)
+			;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &em.t0);
 	for (l = 0; l < loops && !quit; l++)
 		for (i = 0; i < nscn && !quit; i++)

@@ -39,7 +39,7 @@ static const struct {
 	const char	*f[11];
 } evs[] = {
 	{ "ovs:dp_entry", { "s:component", "i:cpu", "i:tid", "u:skbaddr",
-	    "s:bridge", "s:port", "u:len" } },
+	    "s:bridge", "s:port", "u:len", "u:pkt_hash" } },
 	{ "ovs:dp_exit", { "s:component", "i:cpu", "i:tid", "u:skbaddr" } },
 	{ "ovs:upcall", { "i:cpu", "u:skbaddr", "u:len", "u:ovs_flow_hash",
 	    "u:upcall_port", "u:pkt_hash", "s:bridge", "s:port",

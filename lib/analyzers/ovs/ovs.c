@@ -24,6 +24,13 @@
  * the join's counters); ovs_port on a change of the port map; and the
  * alerts ovs.latency_high and ovs.upcall_storm with their resolutions
  * (docs/records.md).
+ *
+ * For VM-to-VM latency across nodes, a packet whose dp_entry carries a
+ * pkt_hash with pkt_hash % `ovs.sample_every` == 0 is a sample: its time,
+ * hash, port and way ("in" at receive, "out" at send).  Every node picks
+ * the same packets, as the choice is by their bytes; ovs_samples sends
+ * them per summary (at most `ovs.samples_max`, the rest counted), and the
+ * aggregator joins one node's "in" to another's "out" (`ovs vm2vm`).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -52,7 +59,8 @@ static const char *const oc_events[OC__COUNT] = {
 };
 
 static const char *const oc_slots[OC__COUNT][EV_PLAN_SLOTS + 1] = {
-	[OC_DP_ENTRY] = { "component", "cpu", "tid", "bridge", "port", NULL },
+	[OC_DP_ENTRY] = { "component", "cpu", "tid", "bridge", "port",
+	    "pkt_hash", NULL },
 	[OC_DP_EXIT] = { "component", "cpu", "tid", NULL },
 	[OC_UPCALL] = { "cpu", "pkt_hash", "len", "bridge", "port", NULL },
 	[OC_HRECV] = { "handler", "batch", "batch_size", "pkt_hash", "len",
@@ -92,6 +100,8 @@ struct ovs_params {
 	double		 alert_window_s;
 	unsigned	 alert_min_packets;
 	double		 upcall_storm_per_s;
+	unsigned	 sample_every;
+	unsigned	 samples_max;
 };
 
 #define P_OFF(m)	offsetof(struct ovs_params, m)
@@ -114,6 +124,10 @@ static const struct an_param ovs_param_table[] = {
 	  "packets a port needs in an alert window for its p99 to raise or resolve an alert" },
 	{ "upcall_storm_per_s", AN_P_DOUBLE, 0, 0, 1e12, P_OFF(upcall_storm_per_s),
 	  "ovs.upcall_storm when a bridge's upcalls per second over a summary are above this; 0: never" },
+	{ "sample_every", AN_P_UINT, 64, 0, 1u << 30, P_OFF(sample_every),
+	  "a packet whose pkt_hash % this is 0 is an ovs_samples sample (the same packets on every node); 0: none" },
+	{ "samples_max", AN_P_UINT, 4096, 1, 1048576, P_OFF(samples_max),
+	  "samples kept per summary; more are counted as dropped" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
@@ -186,6 +200,13 @@ struct ohandler {
 	int		 has_batch;
 };
 
+/* A sampled packet at a port: ovs_samples. */
+struct osample {
+	uint64_t	 t, hash;
+	int		 port;		/* into ports */
+	int		 out;		/* 0: in (receive), 1: out (send) */
+};
+
 struct ovs_an {
 	struct an_host	 host;
 	struct ovs_params params;
@@ -215,6 +236,9 @@ struct ovs_an {
 	int		 main_state;	/* 0 unknown, 1 running, 2 blocked */
 	uint64_t	 main_t;	/* its last change, or the window's start */
 	uint64_t	 w_main_busy, w_main_idle, w_main_iters;
+	struct osample	*samples;	/* the window's, samples_max */
+	unsigned	 nsamples;
+	uint64_t	 sampled, w_samples_dropped, samples_dropped;
 };
 
 static int kp_code(const char *);
@@ -578,9 +602,39 @@ dp_enter(struct ovs_an *an, struct ocpu *c, int comp, int tid, uint64_t t,
 		f->upcalled = 1;
 }
 
+/* A receive or send of a packet with a sampled pkt_hash at a named port. */
+static void
+sample(struct ovs_an *an, const struct ev *ev, int comp)
+{
+	const char *port = ev_slot_str(ev, 4);
+	struct osample *o;
+	uint64_t h;
+	int pi;
+
+	if ((comp != CO_RECEIVE && comp != CO_SEND) ||
+	    an->params.sample_every == 0 || (h = ev_u(ev, 5)) == 0 ||
+	    h % an->params.sample_every != 0 || port == NULL ||
+	    strcmp(name_or_dash(port), "-") == 0)
+		return;
+	if (an->nsamples == an->params.samples_max) {
+		an->w_samples_dropped++;
+		an->samples_dropped++;
+		return;
+	}
+	if ((pi = port_get(an, ev_slot_str(ev, 3), port)) < 0)
+		return;
+	o = &an->samples[an->nsamples++];
+	o->t = ev->t_ns;
+	o->hash = h;
+	o->port = pi;
+	o->out = comp == CO_SEND;
+	an->sampled++;
+}
+
 static void
 dp_entry(struct ovs_an *an, const struct ev *ev)
 {
+	sample(an, ev, comp_of(ev_slot_str(ev, 0)));
 	dp_enter(an, cpu_of(an, ev, 1), comp_of(ev_slot_str(ev, 0)),
 	    ev_int(ev, 2, (int)ev->vtid), ev->t_ns, ev_slot_str(ev, 3),
 	    ev_slot_str(ev, 4));
@@ -1163,6 +1217,44 @@ alert_storm(struct ovs_an *an, struct obridge *b, double rate, uint64_t t)
 	}
 }
 
+/* ovs_samples of the window: [t_ns, "hash", "in"|"out", bridge, port]. */
+static void
+samples_close(struct ovs_an *an, uint64_t end)
+{
+	struct json_object *o, *a, *e;
+	struct osample *s;
+	char hex[17];
+	unsigned i;
+
+	if (an->nsamples == 0 && an->w_samples_dropped == 0)
+		return;
+	o = rec_new(an, "ovs_samples", NULL, NULL, an->win_start, end);
+	J_ADD(o, "start_ns", json_object_new_int64((int64_t)an->win_start));
+	J_ADD(o, "end_ns", json_object_new_int64((int64_t)end));
+	J_ADD(o, "every", json_object_new_int64(an->params.sample_every));
+	J_ADD(o, "dropped", json_object_new_int64(
+	    (int64_t)an->w_samples_dropped));
+	a = json_object_new_array_ext((int)an->nsamples);
+	for (i = 0; i < an->nsamples; i++) {
+		s = &an->samples[i];
+		snprintf(hex, sizeof(hex), "%016" PRIx64, s->hash);
+		e = json_object_new_array_ext(5);
+		json_object_array_add(e, json_object_new_int64((int64_t)s->t));
+		json_object_array_add(e, json_object_new_string(hex));
+		json_object_array_add(e, json_object_new_string(s->out ?
+		    "out" : "in"));
+		json_object_array_add(e, json_object_new_string(
+		    an->ports[s->port]->bridge));
+		json_object_array_add(e, json_object_new_string(
+		    an->ports[s->port]->port));
+		json_object_array_add(a, e);
+	}
+	J_ADD(o, "samples", a);
+	emit(an, o);
+	an->nsamples = 0;
+	an->w_samples_dropped = 0;
+}
+
 /* The window [win_start, end): every record of it, then a new window. */
 static void
 window_close(struct ovs_an *an, uint64_t end)
@@ -1233,6 +1325,7 @@ window_close(struct ovs_an *an, uint64_t end)
 		emit(an, o);
 		b->upcalls = b->installs = b->deletes = b->reconf = b->lost = 0;
 	}
+	samples_close(an, end);
 	/* The main loop's state goes on into the next window. */
 	main_account(an, end);
 	if (an->nhandlers > 0 || an->w_evicted || an->w_timed_out ||
@@ -1424,7 +1517,9 @@ ovs_alloc(struct ovs_an *an)
 	an->ncpus = an->params.cpus_max;
 	an->ring_cap = an->params.inflight_max;
 	if ((an->cpus = calloc(an->ncpus, sizeof(*an->cpus))) == NULL ||
-	    (an->ring = calloc(an->ring_cap, sizeof(*an->ring))) == NULL) {
+	    (an->ring = calloc(an->ring_cap, sizeof(*an->ring))) == NULL ||
+	    (an->samples = calloc(an->params.samples_max,
+	    sizeof(*an->samples))) == NULL) {
 		log_warn("%s: calloc", __func__);
 		return -1;
 	}
@@ -1457,10 +1552,12 @@ ovs_set_params(void *self, const void *params)
 {
 	struct ovs_an *an = self;
 	unsigned cpus = an->params.cpus_max, inflight = an->params.inflight_max;
+	unsigned smax = an->params.samples_max;
 
 	an->params = *(const struct ovs_params *)params;
 	an->params.cpus_max = cpus;
 	an->params.inflight_max = inflight;
+	an->params.samples_max = smax;
 }
 
 static void
@@ -1478,6 +1575,8 @@ ovs_stats(void *self, struct json_object *obj)
 	N("unmatched", an->unmatched);
 	N("ports", an->nports);
 	N("port_overflow", an->port_overflow);
+	N("sampled", an->sampled);
+	N("samples_dropped", an->samples_dropped);
 #undef N
 }
 
@@ -1499,6 +1598,7 @@ ovs_destroy(void *self)
 	free(an->dps);
 	free(an->cpus);
 	free(an->ring);
+	free(an->samples);
 	free(an);
 }
 

@@ -22,6 +22,7 @@ extern const struct analyzer_class an_ovs_class;
 
 #define US	1000ULL
 #define MS	1000000ULL
+#define SEC	1000000000ULL
 #define T0	(1700000000ULL * 1000000000ULL)
 
 struct recs {
@@ -757,10 +758,111 @@ test_main_loop(void)
 	h_close(&h);
 }
 
+/* A packet at port with pkt_hash: receive and send, as a source with bytes. */
+static void
+hentry(struct h *h, uint64_t t, const char *comp, const char *port,
+    uint64_t hash)
+{
+	feed(h, "ovs:dp_entry", t, "siissuu", "component", comp, "cpu", 0,
+	    "tid", 0, "bridge", "br-int", "port", port, "len", (uint64_t)98,
+	    "pkt_hash", hash);
+}
+
+/*
+ * ovs_samples: with ovs.sample_every 4, the packets whose pkt_hash is a
+ * multiple of 4 are samples, in at their receive port and out at their
+ * send port; ovs.samples_max 50 a window, the rest counted as dropped; a
+ * hash of 0 (no bytes) and a send with no port are no samples.
+ */
+static void
+test_samples(void)
+{
+	static const char *const kv[] = { "ovs.summary_s", "1",
+	    "ovs.sample_every", "4", "ovs.samples_max", "50", NULL };
+	struct json_object *w[2] = { NULL, NULL }, *o, *v, *e, *st;
+	struct h h;
+	uint64_t t, hash, want_t;
+	size_t k, n = 0, j;
+	int i, good = 1;
+	char hex[17];
+
+	h_open(&h, kv);
+	/* Window 1: hashes 1..100; window 2: 101..220. */
+	for (i = 0; i < 220; i++) {
+		t = T0 + (i < 100 ? (uint64_t)i * 5 * MS :
+		    SEC + (uint64_t)(i - 100) * 5 * MS);
+		hash = (uint64_t)i + 1;
+		hentry(&h, t, "receive", "tapA", hash);
+		hentry(&h, t + 10 * US, "send", "vxlan0", hash);
+		dexit(&h, t + 12 * US, "send", 0, 0);
+		dexit(&h, t + 15 * US, "receive", 0, 0);
+	}
+	hentry(&h, T0 + 1990 * MS, "receive", "tapA", 0);
+	entry(&h, T0 + 1991 * MS, "send", 0, 0, "", "");
+	dexit(&h, T0 + 1992 * MS, "send", 0, 0);
+	dexit(&h, T0 + 1993 * MS, "receive", 0, 0);
+	entry(&h, T0 + 2500 * MS, "receive", 0, 0, "br-int", "tapA");
+	for (k = 0; k < json_object_array_length(h.r.a); k++) {
+		o = json_object_array_get_idx(h.r.a, k);
+		if (json_object_object_get_ex(o, "kind", &v) &&
+		    strcmp(json_object_get_string(v), "ovs_samples") == 0 &&
+		    n < 2)
+			w[n++] = o;
+	}
+	if (n != 2) {
+		ok(0, "ovs_samples: 2 windows (got %zu)", n);
+		ok(0, "ovs_samples: window 2 full");
+		h_close(&h);
+		return;
+	}
+	/* Window 1: 25 packets (4, 8, ..., 100), in then out. */
+	json_object_object_get_ex(w[0], "samples", &v);
+	if (json_object_array_length(v) != 50 ||
+	    dget(w[0], "every", NULL, NULL) != 4 ||
+	    dget(w[0], "dropped", NULL, NULL) != 0 ||
+	    dget(w[0], "start_ns", NULL, NULL) != (double)T0 ||
+	    dget(w[0], "end_ns", NULL, NULL) != (double)(T0 + SEC))
+		good = 0;
+	for (j = 0; good && j < 50; j++) {
+		e = json_object_array_get_idx(v, j);
+		hash = 4 * (j / 2 + 1);
+		want_t = T0 + (hash - 1) * 5 * MS + (j % 2 ? 10 * US : 0);
+		snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
+		if (json_object_array_length(e) != 5 ||
+		    (uint64_t)json_object_get_int64(
+		    json_object_array_get_idx(e, 0)) != want_t ||
+		    strcmp(json_object_get_string(
+		    json_object_array_get_idx(e, 1)), hex) != 0 ||
+		    strcmp(json_object_get_string(
+		    json_object_array_get_idx(e, 2)), j % 2 ? "out" : "in") ||
+		    strcmp(json_object_get_string(
+		    json_object_array_get_idx(e, 3)), "br-int") != 0 ||
+		    strcmp(json_object_get_string(
+		    json_object_array_get_idx(e, 4)), j % 2 ? "vxlan0" :
+		    "tapA") != 0) {
+			good = 0;
+			diag("  sample %zu: %s", j, json_object_to_json_string(e));
+		}
+	}
+	ok(good, "ovs_samples, sample_every 4: hashes 4..100 of 1..100 (25 packets), each in at tapA and out at vxlan0, with its time and hash");
+	/* Window 2: 30 packets (104..220), 60 samples: 50 kept, 10 dropped. */
+	json_object_object_get_ex(w[1], "samples", &v);
+	st = json_object_new_object();
+	an_ovs_class.stats(h.an, st);
+	ok(json_object_array_length(v) == 50 &&
+	    dget(w[1], "dropped", NULL, NULL) == 10 &&
+	    dget(st, "sampled", NULL, NULL) == 100 &&
+	    dget(st, "samples_dropped", NULL, NULL) == 10,
+	    "ovs_samples: samples_max 50 a window, 10 more dropped and counted; hash 0 and a send without a port are no samples (%s)",
+	    json_object_to_json_string(st));
+	json_object_put(st);
+	h_close(&h);
+}
+
 int
 main(void)
 {
-	plan(31);
+	plan(33);
 	test_loghist();
 	test_fast();
 	test_slow();
@@ -771,5 +873,6 @@ main(void)
 	test_kprobes();
 	test_usdt();
 	test_main_loop();
+	test_samples();
 	return exit_status();
 }
