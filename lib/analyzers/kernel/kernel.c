@@ -291,12 +291,16 @@ kn_proc_disk(struct kn_an *an, const struct ev *ev)
 	d->ds_seen = 1;
 	d->last_ns = ev->t_ns;
 	/*
-	 * First sight: recorded at once, idle or not, so `disks` lists it
-	 * (/proc samples never close a window: an idle node may have none).
+	 * /proc samples never close a window (their clock is the agent's,
+	 * not the trace's), and a node with no trace events has none: the
+	 * disk's own samples send its record, at first sight, idle or not,
+	 * so `disks` lists it, then when it had I/O, once a window.
 	 */
-	if (first) {
+	if (first || (d->dirty && ev->t_ns - d->ds_sent_ns >= an->window_ns)) {
 		an->host.emit(an->host.emit_arg, kn_disk_record(an, d, 0));
 		an->disk_records++;
+		d->dirty = 0;
+		d->ds_sent_ns = ev->t_ns;
 	}
 }
 

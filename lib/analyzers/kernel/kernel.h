@@ -105,6 +105,7 @@ struct kn_disk {
 	/* /proc/diskstats: the counters at the last sample. */
 	uint64_t	 ds_ios, ds_sectors, ds_ticks_ms;
 	int		 ds_seen;
+	uint64_t	 ds_sent_ns;	/* the sample of its last record */
 };
 
 struct kn_cpu {

@@ -437,6 +437,47 @@ test_proc(void)
 	run_free(&r);
 }
 
+/*
+ * A node with no trace events: /proc/diskstats samples alone, one a
+ * second, 10 requests each, 5 s windows.  The disk's record goes out at
+ * first sight, then once a window of its own samples while it has I/O,
+ * not only when the agent stops.
+ */
+static void
+test_proc_no_trace(void)
+{
+	struct run r;
+	struct ev ev;
+	struct json_object *o;
+	int64_t req[4];
+	unsigned i, n = 0;
+
+	run_init(&r, 5, 0);
+	for (i = 0; i < 12; i++) {
+		ev_init(&ev, "strata:proc_disk", T0 + (uint64_t)i * 1000 * MS,
+		    -1);
+		ev_add_uint(&ev, "dev", (8ULL << 20) | 16);
+		ev_add_str(&ev, "name", "sdb");
+		ev_add_uint(&ev, "ios", 100 + (uint64_t)i * 10);
+		ev_add_uint(&ev, "sectors", 800 + (uint64_t)i * 80);
+		ev_add_uint(&ev, "ticks_ms", 50 + (uint64_t)i * 10);
+		feed(&r, &ev);
+	}
+	for (i = 0; i < r.nrecs; i++) {
+		o = r.recs[i];
+		if (strcmp(str_of(o, "kind"), "kernel_disk") != 0)
+			continue;
+		if (n < 4)
+			req[n] = json_object_get_int64(json_object_object_get(o,
+			    "requests"));
+		n++;
+	}
+	ok(n == 3 && req[0] == 0 && req[1] == 50 && req[2] == 100,
+	    "no trace events: sdb's record at first sight (0 requests), then at 5 s (50) and 10 s (100) of its samples, before the agent stops (%u records)",
+	    n);
+	run_free(&r);
+}
+
 /* Threads that exit leave the table; a full table counts, keeps none. */
 static void
 test_bounds(void)
@@ -552,10 +593,11 @@ test_softirq(void)
 int
 main(void)
 {
-	plan(40);
+	plan(41);
 	test_sched();
 	test_block();
 	test_proc();
+	test_proc_no_trace();
 	test_bounds();
 	test_softirq();
 	return exit_status();
