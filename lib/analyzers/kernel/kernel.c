@@ -344,6 +344,7 @@ kn_event(void *self, const struct ev *ev)
 	const char *s;
 
 	an->events++;
+	kn_threads_reserve(an);
 	/*
 	 * The agent's /proc readings carry its wall clock, ahead of the
 	 * trace's events: with kernel events they say nothing, and they
@@ -577,6 +578,7 @@ kn_stats(void *self, struct json_object *obj)
 	N("threads", an->thr_n);
 	N("threads_dropped", an->threads_dropped);
 	N("threads_full", an->threads_full);
+	N("threads_table", an->thr_size);
 	N("samples", an->samples);
 	N("disks", an->ndisks);
 	N("disk_records", an->disk_records);

@@ -12,6 +12,8 @@
 #include "analyzer.h"
 
 #define KN_COMM		16	/* TASK_COMM_LEN */
+#define KN_THREADS_FIRST 1024	/* the thread table's first size */
+#define KN_THREADS_PER_EVENT 4	/* threads one event may add, at most */
 #define KN_DISK		32
 #define KN_IFACE	16
 #define KN_MAX_CPUS	1024
@@ -143,6 +145,7 @@ struct kn_an {
 	/* threads: open addressing by tid, power-of-two size */
 	struct kn_thread *thr;
 	unsigned	 thr_size, thr_n;
+	uint64_t	 thr_grown;	/* times the table doubled */
 	struct kn_req	*req;
 	unsigned	 req_size, req_n;
 	struct kn_disk	 disks[KN_MAX_DISKS];
@@ -172,6 +175,7 @@ extern const struct analyzer_class an_kernel_class;
 
 /* kthread.c */
 int		 kn_threads_init(struct kn_an *);
+void		 kn_threads_reserve(struct kn_an *);
 struct kn_thread *kn_thread(struct kn_an *, int64_t tid, int create);
 void		 kn_thread_drop(struct kn_an *, struct kn_thread *);
 void		 kn_thread_comm(struct kn_thread *, const char *);

@@ -1,6 +1,8 @@
 /*
  * kthread.c: the kernel analyzer's threads: a table by tid (open
- * addressing, bounded by kernel.max_threads), the scheduler's state
+ * addressing, bounded by kernel.max_threads; it starts small and doubles
+ * as threads come, between two events so that no thread pointer an
+ * event's code holds moves), the scheduler's state
  * machine over sched_switch and sched_wakeup (running, runnable, blocked),
  * and the samples: what each thread did between two cuts (the window's
  * end, a migration round's end), emitted as kernel_thread records.
@@ -30,19 +32,64 @@ hash_tid(int64_t tid, unsigned size)
 	return (unsigned)(h >> 32) & (size - 1);
 }
 
-int
-kn_threads_init(struct kn_an *an)
+/* The table's size for max_threads: twice, a power of two. */
+static unsigned
+size_max(const struct kn_an *an)
 {
 	unsigned size = 64;
 
-	while (size < an->params.max_threads * 2 && size < (1u << 22))
+	while (size < an->params.max_threads * 2 && size < (1u << 23))
 		size <<= 1;
+	return size;
+}
+
+int
+kn_threads_init(struct kn_an *an)
+{
+	unsigned size = size_max(an);
+
+	if (size > KN_THREADS_FIRST)
+		size = KN_THREADS_FIRST;
 	if ((an->thr = calloc(size, sizeof(*an->thr))) == NULL) {
 		log_warn("%s: calloc", __func__);
 		return -1;
 	}
 	an->thr_size = size;
 	return 0;
+}
+
+/*
+ * Before an event: the table doubles when the threads an event may add
+ * (KN_THREADS_PER_EVENT) could take it past half full, up to its size for
+ * max_threads.  Called where no kn_thread pointer is held.  A failed
+ * allocation keeps the table: it fills up, and threads_full counts.
+ */
+void
+kn_threads_reserve(struct kn_an *an)
+{
+	struct kn_thread *n;
+	unsigned size, i, k;
+
+	if (2 * (an->thr_n + KN_THREADS_PER_EVENT) <= an->thr_size ||
+	    an->thr_size >= size_max(an))
+		return;
+	size = an->thr_size * 2;
+	if ((n = calloc(size, sizeof(*n))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return;
+	}
+	for (i = 0; i < an->thr_size; i++) {
+		if (an->thr[i].tid == 0)
+			continue;
+		for (k = hash_tid(an->thr[i].tid, size); n[k].tid != 0;
+		    k = (k + 1) & (size - 1))
+			;
+		n[k] = an->thr[i];
+	}
+	free(an->thr);
+	an->thr = n;
+	an->thr_size = size;
+	an->thr_grown++;
 }
 
 const char *
@@ -115,7 +162,9 @@ kn_thread(struct kn_an *an, int64_t tid, int create)
 	}
 	if (!create)
 		return NULL;
-	if (an->thr_n >= an->params.max_threads) {
+	/* One slot stays free, or a probe for a new tid would not end. */
+	if (an->thr_n >= an->params.max_threads ||
+	    an->thr_n + 1 >= an->thr_size) {
 		an->threads_full++;
 		return NULL;
 	}

@@ -485,7 +485,7 @@ test_bounds(void)
 	struct run r;
 	struct json_object *st;
 	struct ev ev;
-	int i;
+	int i, k;
 
 	run_init(&r, 0.01, 64);
 	for (i = 0; i < 1000; i++) {
@@ -520,6 +520,37 @@ test_bounds(void)
 	    "100 live threads, a table of 64: 64 followed");
 	is_int(json_object_get_int64(json_object_object_get(st,
 	    "threads_full")), 36, "and 36 counted as not followed");
+	json_object_put(st);
+	run_free(&r);
+
+	/*
+	 * The default bound (65,536): the table starts at 1024 slots and
+	 * doubles as threads come; threads made before it grew are found
+	 * after (woken again: still 3000; thread 5000's CPU time).
+	 */
+	run_init(&r, 1, 0);
+	sw(&r, T0, 0, 0, 0, "swapper/0", 5000, "sleeper");
+	for (k = 0; k < 2; k++)
+		for (i = 1; i < 3000; i++) {
+			uint64_t t = T0 + (uint64_t)k * 3 * MS +
+			    (uint64_t)i * 100;
+
+			sw(&r, t, 1, 0, 0, "swapper/1", 5000 + i, "short");
+			sw(&r, t + 50, 1, 5000 + i, 1, "short", 0, "swapper/1");
+		}
+	sw(&r, T0 + 2 * MS, 0, 5000, 1, "sleeper", 0, "swapper/0");
+	st = json_object_new_object();
+	an_kernel_class.stats(r.an, st);
+	ok(json_object_get_int64(json_object_object_get(st, "threads")) ==
+	    3000 && json_object_get_int64(json_object_object_get(st,
+	    "threads_full")) == 0 && json_object_get_int64(
+	    json_object_object_get(st, "threads_table")) == 8192,
+	    "3000 live threads, default bound: all followed in a table grown from 1024 to 8192 slots (%s)",
+	    json_object_to_json_string(st));
+	/* Past the window: its samples. */
+	sw(&r, T0 + 1500 * MS, 1, 0, 0, "swapper/1", 4999, "other");
+	is_int(sum(&r, 5000, "cpu_ns", 0, UINT64_MAX), 2 * MS,
+	    "thread 5000, made before the table grew, keeps its 2 ms");
 	json_object_put(st);
 	run_free(&r);
 }
@@ -593,7 +624,7 @@ test_softirq(void)
 int
 main(void)
 {
-	plan(41);
+	plan(43);
 	test_sched();
 	test_block();
 	test_proc();
