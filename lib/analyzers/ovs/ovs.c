@@ -236,6 +236,10 @@ struct ovs_an {
 	int		 main_state;	/* 0 unknown, 1 running, 2 blocked */
 	uint64_t	 main_t;	/* its last change, or the window's start */
 	uint64_t	 w_main_busy, w_main_idle, w_main_iters;
+	/* The revalidators' USDT probes in the window, and their threads. */
+	uint64_t	 w_rv[3];		/* results, sweeps, dels */
+	int		 rv_tids[OVS_HANDLERS];
+	unsigned	 rv_ntids;
 	struct osample	*samples;	/* the window's, samples_max */
 	unsigned	 nsamples;
 	uint64_t	 sampled, w_samples_dropped, samples_dropped;
@@ -244,6 +248,7 @@ struct ovs_an {
 static int kp_code(const char *);
 static void upcall_queue(struct ovs_an *, struct fpkt *, uint64_t, unsigned,
     uint64_t, int);
+static void revalidator(struct ovs_an *, int, int);
 static struct spkt *ring_find(struct ovs_an *, enum sstate, enum sstate, int,
     uint64_t, unsigned);
 static void flow_execute(struct ovs_an *, const struct ev *);
@@ -721,12 +726,18 @@ static const char *const kp_funcs[CO__DP] = {
  * a bridge on the same host would count each twice.  main:run_start and
  * main:poll_block split the main loop's time into busy (run_start to
  * poll_block) and blocked, per summary (ovs_handlers' main_loop).
+ * The revalidators' probes (op_flow_del; revalidate:flow_result and
+ * revalidator_sweep__:flow_sweep_result, OVS 3.2 and later) are counted
+ * per summary with the threads that fired them (ovs_handlers'
+ * revalidator): the flows a revalidator looked at, swept and deleted.
  */
 static const char *const us_names[] = {
 	"ovs_recv_upcall", "ovs_op_flow_put", "ovs_op_flow_execute",
-	"ovs_main_run_start", "ovs_main_poll_block"
+	"ovs_main_run_start", "ovs_main_poll_block", "ovs_op_flow_del",
+	"ovs_reval_flow_result", "ovs_reval_sweep_result"
 };
-enum { US_RECV, US_PUT, US_EXEC, US_RUN, US_POLL, US__COUNT };
+enum { US_RECV, US_PUT, US_EXEC, US_RUN, US_POLL, US_DEL, US_RESULT,
+    US_SWEEP, US__COUNT };
 #define OC_US_BASE	(OC_KP_BASE + 2 * CO__DP)
 
 /* E_entry / E_return (an optional "CHANNEL_" prefix is not expected). */
@@ -808,6 +819,11 @@ us_event(struct ovs_an *an, const struct ev *ev)
 	case US_EXEC:
 		flow_execute(an, ev);
 		break;
+	case US_DEL:
+	case US_RESULT:
+	case US_SWEEP:
+		revalidator(an, ev->code - OC_US_BASE, tid);
+		break;
 	case US_RUN:
 	case US_POLL:
 		main_account(an, ev->t_ns);
@@ -816,6 +832,20 @@ us_event(struct ovs_an *an, const struct ev *ev)
 		an->main_state = ev->code - OC_US_BASE == US_RUN ? 1 : 2;
 		break;
 	}
+}
+
+/* A revalidator probe: counted, and its thread (up to OVS_HANDLERS). */
+static void
+revalidator(struct ovs_an *an, int us, int tid)
+{
+	unsigned i;
+
+	an->w_rv[us == US_RESULT ? 0 : us == US_SWEEP ? 1 : 2]++;
+	for (i = 0; i < an->rv_ntids; i++)
+		if (an->rv_tids[i] == tid)
+			return;
+	if (an->rv_ntids < OVS_HANDLERS)
+		an->rv_tids[an->rv_ntids++] = tid;
 }
 
 /* The main loop's time up to t, to the state it was in. */
@@ -1329,7 +1359,7 @@ window_close(struct ovs_an *an, uint64_t end)
 	/* The main loop's state goes on into the next window. */
 	main_account(an, end);
 	if (an->nhandlers > 0 || an->w_evicted || an->w_timed_out ||
-	    an->w_unmatched || an->main_state != 0) {
+	    an->w_unmatched || an->main_state != 0 || an->rv_ntids > 0) {
 		o = rec_new(an, "ovs_handlers", NULL, NULL, an->win_start, end);
 		J_ADD(o, "start_ns", json_object_new_int64((int64_t)an->win_start));
 		J_ADD(o, "end_ns", json_object_new_int64((int64_t)end));
@@ -1371,8 +1401,23 @@ window_close(struct ovs_an *an, uint64_t end)
 			    100.0 * (double)an->w_main_busy / (double)all : 0));
 			J_ADD(o, "main_loop", m);
 		}
+		if (an->rv_ntids > 0) {
+			struct json_object *rv = json_object_new_object();
+
+			J_ADD(rv, "threads", json_object_new_int(
+			    (int)an->rv_ntids));
+			J_ADD(rv, "flows_revalidated", json_object_new_int64(
+			    (int64_t)an->w_rv[0]));
+			J_ADD(rv, "flows_swept", json_object_new_int64(
+			    (int64_t)an->w_rv[1]));
+			J_ADD(rv, "flow_dels", json_object_new_int64(
+			    (int64_t)an->w_rv[2]));
+			J_ADD(o, "revalidator", rv);
+		}
 		emit(an, o);
 	}
+	memset(an->w_rv, 0, sizeof(an->w_rv));
+	an->rv_ntids = 0;
 	an->w_main_busy = an->w_main_idle = an->w_main_iters = 0;
 	an->nhandlers = 0;
 	an->w_evicted = an->w_timed_out = an->w_unmatched = 0;

@@ -758,6 +758,51 @@ test_main_loop(void)
 	h_close(&h);
 }
 
+/*
+ * The revalidators' USDT probes: two threads, each 100 flow results, 10
+ * sweep results and 5 op_flow_del in the first second; nothing after.
+ */
+static void
+test_revalidator(void)
+{
+	static const char *const kv[] = { "ovs.summary_s", "1", NULL };
+	struct json_object *o, *rv, *first = NULL;
+	struct h h;
+	uint64_t t;
+	int i, tid, later = 0;
+	size_t k;
+
+	h_open(&h, kv);
+	for (tid = 600; tid < 602; tid++)
+		for (i = 0; i < 100; i++) {
+			t = T0 + (uint64_t)(tid - 600) * 100 * US +
+			    (uint64_t)i * 5 * MS;
+			kpt(&h, "ovs_reval_flow_result", t, 0, tid);
+			if (i % 10 == 0)
+				kpt(&h, "ovs_reval_sweep_result", t + US, 0,
+				    tid);
+			if (i % 20 == 0)
+				kpt(&h, "ovs_op_flow_del", t + 2 * US, 0, tid);
+		}
+	kpt(&h, "ovs_reval_flow_result", T0 + 2500 * MS, 0, 600);
+	for (k = 0; k < json_object_array_length(h.r.a); k++) {
+		o = json_object_array_get_idx(h.r.a, k);
+		if (!json_object_object_get_ex(o, "revalidator", &rv))
+			continue;
+		if (first == NULL)
+			first = rv;
+		else
+			later++;
+	}
+	ok(first != NULL && dget(first, "threads", NULL, NULL) == 2 &&
+	    dget(first, "flows_revalidated", NULL, NULL) == 200 &&
+	    dget(first, "flows_swept", NULL, NULL) == 20 &&
+	    dget(first, "flow_dels", NULL, NULL) == 10 && later == 0,
+	    "USDT revalidator probes: 2 threads, 200 flows revalidated, 20 swept, 10 deleted in the first summary; none in the idle one after (%s)",
+	    first ? json_object_to_json_string(first) : "none");
+	h_close(&h);
+}
+
 /* A packet at port with pkt_hash: receive and send, as a source with bytes. */
 static void
 hentry(struct h *h, uint64_t t, const char *comp, const char *port,
@@ -862,7 +907,7 @@ test_samples(void)
 int
 main(void)
 {
-	plan(33);
+	plan(34);
 	test_loghist();
 	test_fast();
 	test_slow();
@@ -874,5 +919,6 @@ main(void)
 	test_usdt();
 	test_main_loop();
 	test_samples();
+	test_revalidator();
 	return exit_status();
 }
