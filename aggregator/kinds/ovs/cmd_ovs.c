@@ -1,9 +1,10 @@
 /*
  * cmd_ovs.c: `ovs` (latency per node, bridge, port and path), `ovs hist
  * NODE PORT` (one histogram), `ovs flows` (upcall, install, delete and
- * reconfiguration counts and rates per node and bridge) and `ovs locate
- * ADDR` (the OVS port, node, Neutron port and instance of a MAC or IP);
- * and the kind's command list.
+ * reconfiguration counts and rates per node and bridge), `ovs locate
+ * ADDR` (the OVS port, node, Neutron port and instance of a MAC or IP)
+ * and `ovs vm2vm` (latency from a port on one node to a port on another,
+ * from the sampled packets); and the kind's command list.
  */
 #include <string.h>
 
@@ -14,6 +15,7 @@ static enum ctl_ret	cmd_ovs_exec(struct ctl_call *);
 static enum ctl_ret	cmd_ovs_hist_exec(struct ctl_call *);
 static enum ctl_ret	cmd_ovs_flows_exec(struct ctl_call *);
 static enum ctl_ret	cmd_ovs_locate_exec(struct ctl_call *);
+static enum ctl_ret	cmd_ovs_vm2vm_exec(struct ctl_call *);
 
 static const struct ctl_arg cmd_ovs_args[] = {
 	{ "node",	CTL_ARG_STR,	0, "of this node" },
@@ -83,11 +85,29 @@ const struct ctl_cmd ctl_cmd_ovs_locate = {
 	.exec = cmd_ovs_locate_exec,
 };
 
+static const struct ctl_arg cmd_ovs_vm2vm_args[] = {
+	{ "src",	CTL_ARG_STR,	0, "packets in from a port of this node" },
+	{ "dst",	CTL_ARG_STR,	0, "packets out to a port of this node" },
+	{ "since",	CTL_ARG_TIME,	0,
+	    "samples after this time (ns; at most the last hour)" },
+	{ NULL, 0, 0, NULL }
+};
+
+const struct ctl_cmd ctl_cmd_ovs_vm2vm = {
+	.name = "ovs vm2vm",
+	.usage = "ovs vm2vm [src:S] [dst:S] [since:T]",
+	.summary = "latency from a port on one node to a port on another, sampled packets",
+	.args = cmd_ovs_vm2vm_args,
+	.flags = CTL_CMD_READONLY,
+	.exec = cmd_ovs_vm2vm_exec,
+};
+
 const struct ctl_cmd *const ovs_cmds[] = {
 	&ctl_cmd_ovs,
 	&ctl_cmd_ovs_hist,
 	&ctl_cmd_ovs_flows,
 	&ctl_cmd_ovs_locate,
+	&ctl_cmd_ovs_vm2vm,
 	NULL
 };
 
@@ -162,5 +182,18 @@ cmd_ovs_locate_exec(struct ctl_call *call)
 		return CTL_ERROR;
 	}
 	r = store_q_ovs_locate(call->env->store, a, &err);
+	return from_store(call, r, err);
+}
+
+static enum ctl_ret
+cmd_ovs_vm2vm_exec(struct ctl_call *call)
+{
+	struct json_object *r;
+	const char *err = NULL;
+	int64_t since = 0;
+
+	arg_int(call->args, "since", &since);
+	r = store_q_ovs_vm2vm(call->env->store, arg_str(call->args, "src"),
+	    arg_str(call->args, "dst"), since, &err);
 	return from_store(call, r, err);
 }

@@ -1,7 +1,7 @@
 /*
  * fmt_ovs.c: stratactl's formatters of the ovs kind's commands: the
- * latency table, a port's histogram as bars, the flow rates and where an
- * address is.  Compiled into stratactl (clients/clients.mk), listed by
+ * latency table, a port's histogram as bars, the flow rates, where an
+ * address is and the VM-to-VM latencies.  Compiled into stratactl (clients/clients.mk), listed by
  * ovs_fmts in its formatter table.
  */
 #include <stdio.h>
@@ -150,10 +150,52 @@ fmt_ovs_locate(FILE *f, struct json_object *r, const char *stream)
 	fmt_table_free(t);
 }
 
+/* NODE/PORT of a side of a vm2vm row. */
+static const char *
+side(char *b, size_t sz, struct json_object *o, const char *node,
+    const char *port)
+{
+	snprintf(b, sz, "%s/%s", fmt_str(o, node), fmt_str(o, port));
+	return b;
+}
+
+static void
+fmt_ovs_vm2vm(FILE *f, struct json_object *r, const char *stream)
+{
+	static const char *hdr[] = { "SRC", "SRC VM", "DST", "DST VM", "COUNT",
+	    "P50 US", "P90 US", "P99 US", "MAX US" };
+	static const char *keys[] = { "p50_us", "p90_us", "p99_us", "max_us" };
+	struct json_object *o;
+	struct fmt_table *t;
+	const char *row[9];
+	char src[300], dst[300], b[5][32];
+	size_t i;
+	int j;
+
+	t = fmt_table_new(9, hdr);
+	for (j = 4; j < 9; j++)
+		fmt_table_right(t, (unsigned)j);
+	for (i = 0; i < json_object_array_length(r); i++) {
+		o = json_object_array_get_idx(r, i);
+		row[0] = side(src, sizeof(src), o, "src_node", "src_port");
+		row[1] = fmt_str(o, "src_vm");
+		row[2] = side(dst, sizeof(dst), o, "dst_node", "dst_port");
+		row[3] = fmt_str(o, "dst_vm");
+		row[4] = fmt_num(b[0], sizeof(b[0]), json_object_object_get(o,
+		    "count"));
+		for (j = 0; j < 4; j++)
+			row[5 + j] = usf(b[1 + j], sizeof(b[1 + j]), o, keys[j]);
+		fmt_table_add(t, row);
+	}
+	fmt_table_print(t, f);
+	fmt_table_free(t);
+}
+
 const struct ctl_fmt ovs_fmts[] = {
 	{ "ovs",		fmt_ovs },
 	{ "ovs hist",		fmt_ovs_hist },
 	{ "ovs flows",		fmt_ovs_flows },
 	{ "ovs locate",		fmt_ovs_locate },
+	{ "ovs vm2vm",		fmt_ovs_vm2vm },
 	{ NULL, NULL }
 };

@@ -3,11 +3,13 @@
  * summaries (docs/records.md, "Open vSwitch"): the latency histograms of
  * every window per bridge, port and path or component (ovs_latency), the
  * flow and upcall counts per bridge (ovs_flows), the handler threads'
- * batches (ovs_handlers), the port map from the OVSDB (ovs_port), and the
- * alerts ovs.latency_high and ovs.upcall_storm, which ovs.latency_ok and
- * ovs.upcall_calm resolve.  A window is one row per (node, bridge, port,
- * path, start): a record sent twice is the same row; the queries merge
- * the windows (ovs_query.c).
+ * batches (ovs_handlers), the port map from the OVSDB (ovs_port), the
+ * sampled packets of each window (ovs_samples: by hash, what the same
+ * packet did on two nodes; ovs_vm2vm.c), and the alerts ovs.latency_high
+ * and ovs.upcall_storm, which ovs.latency_ok and ovs.upcall_calm resolve.
+ * A window is one row per (node, bridge, port, path, start), a sample one
+ * row per (node, hash, dir, t_ns, port): a record sent twice is the same
+ * rows; the queries merge the windows (ovs_query.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +72,23 @@ static const char ovs_schema_v1[] =
 	"  PRIMARY KEY (node, bridge, port)"
 	") WITHOUT ROWID;";
 
+/* Version 2: the sampled packets (ovs_samples records), one row each. */
+static const char ovs_schema_v2[] =
+	"CREATE TABLE IF NOT EXISTS ovs_samples ("
+	"  node            TEXT NOT NULL,"
+	"  t_ns            INTEGER NOT NULL,"	/* the node's trace clock */
+	"  hash            TEXT NOT NULL,"	/* pkt_hash, 16 hex digits */
+	"  dir             TEXT NOT NULL,"	/* in (from port), out (to port) */
+	"  bridge          TEXT NOT NULL,"
+	"  port            TEXT NOT NULL,"
+	"  PRIMARY KEY (node, hash, dir, t_ns, port)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS ovs_samples_hash ON ovs_samples (hash);"
+	"CREATE INDEX IF NOT EXISTS ovs_samples_t ON ovs_samples (node, t_ns);";
+
 static const char *const ovs_schema[] = {
 	ovs_schema_v1,
+	ovs_schema_v2,
 	NULL
 };
 
@@ -127,6 +144,37 @@ static const char *const ovs_sql[OST__COUNT] = {
 	[OST_PRUNE_HANDLERS] =
 	    "DELETE FROM ovs_handlers WHERE node = ?1 AND end_ns < "
 	    "(SELECT max(end_ns) FROM ovs_handlers WHERE node = ?1) - ?2",
+	[OST_SAMPLE_PUT] =
+	    "INSERT OR IGNORE INTO ovs_samples (node, t_ns, hash, dir, bridge, "
+	    "port) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* Samples OVS_SAMPLES_KEEP_NS older than the node's newest go. */
+	[OST_PRUNE_SAMPLES] =
+	    "DELETE FROM ovs_samples WHERE node = ?1 AND t_ns < "
+	    "(SELECT max(t_ns) FROM ovs_samples WHERE node = ?1) - ?2",
+	/* The newest sample of any node, each node's found by its index. */
+	[OST_SAMPLES_NEWEST] =
+	    "SELECT max((SELECT max(t_ns) FROM ovs_samples WHERE node = "
+	    "n.name)) FROM nodes n",
+	/*
+	 * Pairs of one packet: in from a port on one node, out to a port on
+	 * another, later on the aggregator's clock by less than ?4.  The
+	 * CROSS JOIN keeps the plan (the 'in' side, then its hash) whatever
+	 * the statistics say.
+	 */
+	[OST_VM2VM] =
+	    "SELECT sn, sb, sp, dn, db, dp, lat FROM (SELECT a.node AS sn, "
+	    "a.bridge AS sb, a.port AS sp, b.node AS dn, b.bridge AS db, "
+	    "b.port AS dp, (b.t_ns - coalesce((SELECT clock_offset_ns FROM "
+	    "nodes WHERE name = b.node), 0)) - (a.t_ns - coalesce((SELECT "
+	    "clock_offset_ns FROM nodes WHERE name = a.node), 0)) AS lat "
+	    "FROM ovs_samples a CROSS JOIN ovs_samples b ON b.hash = a.hash "
+	    "AND b.dir = 'out' AND b.node != a.node "
+	    "WHERE a.dir = 'in' AND a.t_ns > ?3 AND (?1 IS NULL OR a.node = "
+	    "?1) AND (?2 IS NULL OR b.node = ?2)) WHERE lat >= 0 AND lat < ?4 "
+	    "ORDER BY sn, sp, dn, dp, sb, db LIMIT ?5",
+	[OST_PORT_VM] =
+	    "SELECT vm_uuid, iface_id FROM ovs_ports WHERE node = ?1 AND "
+	    "bridge = ?2 AND port = ?3 AND present",
 };
 
 /*
@@ -135,11 +183,14 @@ static const char *const ovs_sql[OST__COUNT] = {
  * ovs.summary_s, forever, and the store would grow without bound.
  */
 #define OVS_KEEP_NS		(6 * 3600 * 1000000000LL)
+/* Samples are many more, and `ovs vm2vm` reads an hour at most. */
+#define OVS_SAMPLES_KEEP_NS	(3600 * 1000000000LL)
 
 struct ovs_kind {
 	struct store	*s;
 	sqlite3_stmt	*st[OST__COUNT];
-	int		 touched;	/* windows in this batch */
+	int		 touched;	/* windows or samples in this batch */
+	int		 capped;	/* ovs vm2vm hit its cap (logged once) */
 	char		 subject[300];	/* the alert hook's subject id */
 };
 
@@ -159,6 +210,16 @@ sqlite3_stmt *
 ovs_stmt(struct ovs_kind *k, int which)
 {
 	return store_reset(k->st[which]);
+}
+
+/* Whether this is the first time `ovs vm2vm` hit its cap. */
+int
+ovs_cap_first(struct ovs_kind *k)
+{
+	if (k->capped)
+		return 0;
+	k->capped = 1;
+	return 1;
 }
 
 static void
@@ -193,24 +254,33 @@ ovs_prepare(struct store *s)
 	return k;
 }
 
-/* After a batch with windows, the node's windows past OVS_KEEP_NS go. */
+static int
+prune(struct store *s, struct ovs_kind *k, int which, const char *node,
+    int64_t keep)
+{
+	sqlite3_stmt *st = ovs_stmt(k, which);
+
+	store_bind_str(st, 1, node);
+	sqlite3_bind_int64(st, 2, keep);
+	return store_done(s, st, "ovs prune");
+}
+
+/*
+ * After a batch with windows, the node's windows past OVS_KEEP_NS go, and
+ * its samples past OVS_SAMPLES_KEEP_NS.
+ */
 static int
 ovs_after_batch(struct store *s, void *arg, const char *node)
 {
 	struct ovs_kind *k = arg;
-	sqlite3_stmt *st;
 	int q;
 
 	if (!k->touched)
 		return 0;
-	for (q = OST_PRUNE_HIST; q <= OST_PRUNE_HANDLERS; q++) {
-		st = ovs_stmt(k, q);
-		store_bind_str(st, 1, node);
-		sqlite3_bind_int64(st, 2, OVS_KEEP_NS);
-		if (store_done(s, st, "ovs prune") == -1)
+	for (q = OST_PRUNE_HIST; q <= OST_PRUNE_HANDLERS; q++)
+		if (prune(s, k, q, node, OVS_KEEP_NS) == -1)
 			return -1;
-	}
-	return 0;
+	return prune(s, k, OST_PRUNE_SAMPLES, node, OVS_SAMPLES_KEEP_NS);
 }
 
 static void
@@ -443,6 +513,127 @@ port_ingest(struct store *s, void *arg, const struct store_rec *rec)
 	return store_done(s, st, "ovs_ports") == -1 ? AGG_ERROR : AGG_STORED;
 }
 
+/*
+ * ovs_samples: [[t_ns, hash, dir, bridge, port], ...] of a window; its
+ * dropped count is the agent's to report, not stored.
+ */
+enum samp_f { SF_END, SF_EVERY, SF_ID, SF_SAMPLES, SF_START };
+static const char *const samples_fields[] = {
+	"end_ns", "every", "id", "samples", "start_ns", NULL
+};
+
+/* An element's string at i: non-empty, or NULL. */
+static const char *
+elem_str(struct json_object *e, size_t i)
+{
+	struct json_object *v = json_object_array_get_idx(e, i);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    *json_object_get_string(v) == '\0')
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* pkt_hash as the analyzer writes it: 16 lowercase hex digits. */
+static int
+hash_ok(const char *h)
+{
+	return h != NULL && strlen(h) == 16 &&
+	    strspn(h, "0123456789abcdef") == 16;
+}
+
+/*
+ * One sample into ovs_samples: AGG_STORED (new), AGG_DUPLICATE (stored
+ * before), AGG_ERROR, or AGG_SKIPPED with *why when it is malformed.
+ */
+static enum agg_ingest
+sample_put(struct store *s, struct ovs_kind *k, const struct store_rec *rec,
+    struct json_object *e, enum store_skip *why)
+{
+	struct json_object *tv;
+	const char *hash, *dir, *bridge, *port;
+	sqlite3_stmt *st;
+	int64_t t;
+
+	*why = SKIP_BAD_FIELD;
+	if (e == NULL || !json_object_is_type(e, json_type_array) ||
+	    json_object_array_length(e) != 5)
+		return AGG_SKIPPED;
+	tv = json_object_array_get_idx(e, 0);
+	hash = elem_str(e, 1);
+	dir = elem_str(e, 2);
+	bridge = elem_str(e, 3);
+	port = elem_str(e, 4);
+	if (tv == NULL || !json_object_is_type(tv, json_type_int) ||
+	    !hash_ok(hash) || dir == NULL || (strcmp(dir, "in") != 0 &&
+	    strcmp(dir, "out") != 0) || bridge == NULL || port == NULL)
+		return AGG_SKIPPED;
+	if (!store_time_ok(s, t = json_object_get_int64(tv))) {
+		*why = SKIP_OUT_OF_RANGE;
+		return AGG_SKIPPED;
+	}
+	st = ovs_stmt(k, OST_SAMPLE_PUT);
+	store_bind_str(st, 1, rec->node);
+	sqlite3_bind_int64(st, 2, t);
+	store_bind_str(st, 3, hash);
+	store_bind_str(st, 4, dir);
+	store_bind_str(st, 5, bridge);
+	store_bind_str(st, 6, port);
+	if (store_done(s, st, "ovs_samples") == -1)
+		return AGG_ERROR;
+	return sqlite3_changes(store_db(s)) > 0 ? AGG_STORED : AGG_DUPLICATE;
+}
+
+/*
+ * The good samples are stored; the bad ones (all of them) count as one
+ * skip of the record.  Sent twice: a duplicate.
+ */
+static enum agg_ingest
+samples_ingest(struct store *s, void *arg, const struct store_rec *rec)
+{
+	struct ovs_kind *k = arg;
+	struct json_object *arr = rec->v[SF_SAMPLES];
+	enum store_skip why, bad = SKIP__COUNT;
+	const char *id;
+	int64_t start, end, every;
+	unsigned added = 0, dup = 0;
+	size_t i;
+
+	if (app_need_str(s, rec, SF_ID, "id", &id) != AGG_STORED ||
+	    window_of(s, rec, SF_START, SF_END, &start, &end) != AGG_STORED ||
+	    app_need_i64(s, rec, SF_EVERY, "every", &every) != AGG_STORED)
+		return AGG_SKIPPED;
+	if (every < 1)
+		return store_skip(s, SKIP_OUT_OF_RANGE, rec, "every");
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return store_skip(s, SKIP_BAD_FIELD, rec, "samples");
+	k->touched = 1;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		switch (sample_put(s, k, rec, json_object_array_get_idx(arr, i),
+		    &why)) {
+		case AGG_STORED:
+			added++;
+			break;
+		case AGG_DUPLICATE:
+			dup++;
+			break;
+		case AGG_SKIPPED:
+			if (bad == SKIP__COUNT)
+				bad = why;
+			break;
+		default:
+			return AGG_ERROR;
+		}
+	}
+	if (bad != SKIP__COUNT)
+		store_skip(s, bad, rec, "samples");
+	if (added > 0)
+		return AGG_STORED;
+	if (dup > 0)
+		return AGG_DUPLICATE;
+	return bad != SKIP__COUNT ? AGG_SKIPPED : AGG_STORED;
+}
+
 static const char *
 member_str(struct json_object *o, const char *key)
 {
@@ -534,6 +725,7 @@ static const struct agg_record ovs_records[] = {
 	{ "ovs_flows", flows_fields, flows_ingest },
 	{ "ovs_handlers", handlers_fields, handlers_ingest },
 	{ "ovs_port", port_fields, port_ingest },
+	{ "ovs_samples", samples_fields, samples_ingest },
 	{ NULL, NULL, NULL }
 };
 

@@ -34,15 +34,16 @@ col_str(sqlite3_stmt *st, int i)
 	return t != NULL ? json_object_new_string((const char *)t) : NULL;
 }
 
-static void
-add_pcts(struct json_object *o, const struct loghist *h)
+void
+ovs_add_pcts(struct json_object *o, const struct loghist *h, int p999)
 {
 	json_object_object_add(o, "count", json_object_new_int64(
 	    (int64_t)h->count));
 	json_object_object_add(o, "p50_us", us(lh_quantile(h, 0.50)));
 	json_object_object_add(o, "p90_us", us(lh_quantile(h, 0.90)));
 	json_object_object_add(o, "p99_us", us(lh_quantile(h, 0.99)));
-	json_object_object_add(o, "p999_us", us(lh_quantile(h, 0.999)));
+	if (p999)
+		json_object_object_add(o, "p999_us", us(lh_quantile(h, 0.999)));
 	json_object_object_add(o, "max_us", us(h->max));
 }
 
@@ -107,7 +108,7 @@ store_q_ovs_latency(struct store *s, const struct ovs_filter *f,
 			    json_object_new_string(key[2]));
 			json_object_object_add(o, "path",
 			    json_object_new_string(key[3]));
-			add_pcts(o, h);
+			ovs_add_pcts(o, h, 1);
 			json_object_array_add(arr, o);
 			lh_clear(h);
 			have = 0;
@@ -198,7 +199,7 @@ store_q_ovs_hist(struct store *s, const char *node, const char *port,
 	json_object_object_add(res, "bridge", json_object_new_string(bridge));
 	json_object_object_add(res, "port", json_object_new_string(port));
 	json_object_object_add(res, "path", json_object_new_string(path));
-	add_pcts(res, h);
+	ovs_add_pcts(res, h, 1);
 	json_object_object_add(res, "since_ns", json_object_new_int64(first));
 	json_object_object_add(res, "until_ns", json_object_new_int64(last));
 	json_object_object_add(res, "other_bridges", json_object_new_int(n));

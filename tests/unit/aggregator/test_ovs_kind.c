@@ -6,7 +6,8 @@
  * --json contracts of `ovs` and `ovs flows` member for member, `ovs hist`,
  * `ovs locate` through the port kind's Neutron ports, the alerts
  * ovs.latency_high and ovs.upcall_storm fired and resolved, a batch sent
- * twice stored once, malformed records skipped.
+ * twice stored once, malformed records skipped; `ovs vm2vm` from the
+ * ovs_samples records of two nodes with clock offsets.
  */
 #define _GNU_SOURCE		/* asprintf */
 #include <math.h>
@@ -409,6 +410,306 @@ test_malformed(void)
 	is_int(c.stored, 1, "the good one stored");
 }
 
+/* VM A on cmp1 (tapA), VM B on cmp2 (tapB); the nodes' clock offsets. */
+#define VM_A	"aaaaaaaa-0000-4000-8000-00000000000a"
+#define VM_B	"bbbbbbbb-0000-4000-8000-00000000000b"
+#define NP_A	"11111111-0000-4000-8000-00000000000a"
+#define NP_B	"22222222-0000-4000-8000-00000000000b"
+#define OFF1	(-7 * (int64_t)MS)	/* cmp1 - aggregator */
+#define OFF2	(40 * (int64_t)MS)	/* cmp2 - aggregator */
+#define T1	(T0 + 10 * SEC)		/* the samples, aggregator's clock */
+#define NOW1	((int64_t)(T0 + 60 * SEC))
+
+static int
+store_one(const char *node, struct json_object *rec)
+{
+	struct json_object *arr = json_object_new_array();
+	int r;
+
+	json_object_array_add(arr, rec);
+	r = store_records(env.store, node, arr, NOW1);
+	json_object_put(arr);
+	return r;
+}
+
+static void
+vm_port(const char *node, const char *port, const char *vm, const char *np)
+{
+	struct json_object *o = json_object_new_object();
+	char id[64];
+
+	snprintf(id, sizeof(id), "%s/ovs_port/%s", node, port);
+	json_object_object_add(o, "kind", json_object_new_string("ovs_port"));
+	json_object_object_add(o, "node", json_object_new_string(node));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "t_ns", json_object_new_int64((int64_t)T1));
+	json_object_object_add(o, "bridge", json_object_new_string("br-int"));
+	json_object_object_add(o, "port", json_object_new_string(port));
+	json_object_object_add(o, "iface_id", json_object_new_string(np));
+	json_object_object_add(o, "vm_uuid", json_object_new_string(vm));
+	json_object_object_add(o, "present", json_object_new_boolean(1));
+	if (store_one(node, o) != 0)
+		diag("the port map of %s %s was not stored", node, port);
+}
+
+/* [t_ns, hash, dir, bridge, port]. */
+static struct json_object *
+sample(int64_t t, const char *hash, const char *way, const char *bridge,
+    const char *port)
+{
+	struct json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_int64(t));
+	json_object_array_add(a, json_object_new_string(hash));
+	json_object_array_add(a, json_object_new_string(way));
+	json_object_array_add(a, json_object_new_string(bridge));
+	json_object_array_add(a, json_object_new_string(port));
+	return a;
+}
+
+/* An ovs_samples record of the window [start, start + 1 s). */
+static struct json_object *
+samples_rec(const char *node, int64_t start, struct json_object *samples)
+{
+	struct json_object *o = json_object_new_object();
+	char id[64];
+
+	snprintf(id, sizeof(id), "%s/ovs_samples/%lld", node, (long long)start);
+	json_object_object_add(o, "kind", json_object_new_string("ovs_samples"));
+	json_object_object_add(o, "node", json_object_new_string(node));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "t_ns", json_object_new_int64(start +
+	    (int64_t)SEC));
+	json_object_object_add(o, "start_ns", json_object_new_int64(start));
+	json_object_object_add(o, "end_ns", json_object_new_int64(start +
+	    (int64_t)SEC));
+	json_object_object_add(o, "every", json_object_new_int64(64));
+	json_object_object_add(o, "dropped", json_object_new_int64(0));
+	json_object_object_add(o, "samples", samples);
+	return o;
+}
+
+static void
+hash_of(char *b, size_t sz, int i)
+{
+	snprintf(b, sz, "%016llx", (unsigned long long)(i + 1) * 64 * 1000003);
+}
+
+/*
+ * Packet i (aggregator's clock): in from tapA on cmp1 at T1 + i * 10 ms,
+ * out to the tunnel 1 ms later, in from it on cmp2 at 2 ms, out to tapB
+ * at 3 ms; each node's samples on its own clock.
+ */
+static struct json_object *
+node1_samples(int from, int to)
+{
+	struct json_object *a = json_object_new_array();
+	int64_t t;
+	char h[24];
+	int i;
+
+	for (i = from; i < to; i++) {
+		hash_of(h, sizeof(h), i);
+		t = (int64_t)(T1 + (uint64_t)i * 10 * MS) + OFF1;
+		json_object_array_add(a, sample(t, h, "in", "br-int", "tapA"));
+		json_object_array_add(a, sample(t + (int64_t)MS, h, "out",
+		    "br-tun", "vxlan_sys_4789"));
+	}
+	return a;
+}
+
+static struct json_object *
+node2_samples(int from, int to)
+{
+	struct json_object *a = json_object_new_array();
+	int64_t t;
+	char h[24];
+	int i;
+
+	for (i = from; i < to; i++) {
+		hash_of(h, sizeof(h), i);
+		t = (int64_t)(T1 + (uint64_t)i * 10 * MS) + OFF2;
+		json_object_array_add(a, sample(t + 2 * (int64_t)MS, h, "in",
+		    "br-tun", "vxlan_sys_4789"));
+		json_object_array_add(a, sample(t + 3 * (int64_t)MS, h, "out",
+		    "br-int", "tapB"));
+	}
+	return a;
+}
+
+/* Both nodes' clocks as OFF1 and OFF2 say, or both the aggregator's. */
+static void
+offsets(int on)
+{
+	store_node_hello(env.store, "cmp1", "test", NOW1 + (on ? OFF1 : 0),
+	    NOW1);
+	store_node_hello(env.store, "cmp2", "test", NOW1 + (on ? OFF2 : 0),
+	    NOW1);
+}
+
+/* The one row of `ovs vm2vm` with args, its count (-1: not one row). */
+static struct json_object *
+vm2vm(const char *args, int *n)
+{
+	struct json_object *r;
+
+	r = ctl_ask(&env, "{\"cmd\":\"ovs vm2vm\",\"args\":{%s}}", args);
+	*n = r != NULL ? (int)json_object_array_length(r) : -1;
+	return r;
+}
+
+static void
+test_vm2vm(void)
+{
+	struct store_batch_counts c;
+	struct json_object *r, *o, *bad;
+	char h[24];
+	int n;
+
+	offsets(1);
+	vm_port("cmp1", "tapA", VM_A, NP_A);
+	vm_port("cmp2", "tapB", VM_B, NP_B);
+	r = vm2vm("", &n);
+	is_int(n, 0, "ovs vm2vm without samples: empty");
+	json_object_put(r);
+	is_int(store_one("cmp1", samples_rec("cmp1", (int64_t)T1 + OFF1,
+	    node1_samples(0, 20))), 0, "cmp1's samples stored");
+	store_last_batch(env.store, &c);
+	ok(c.stored == 1 && c.skipped == 0, "cmp1: one record stored, none "
+	    "skipped");
+	is_int(store_one("cmp2", samples_rec("cmp2", (int64_t)T1 + OFF2,
+	    node2_samples(0, 20))), 0, "cmp2's samples stored");
+
+	r = vm2vm("", &n);
+	is_int(n, 1, "ovs vm2vm: one pair of ports (the tunnel's pair runs "
+	    "back in time, the same node's are not pairs)");
+	o = r != NULL ? json_object_array_get_idx(r, 0) : NULL;
+	ok(json_exactly(o, "src_node,src_bridge,src_port,src_vm,"
+	    "src_neutron_port,dst_node,dst_bridge,dst_port,dst_vm,"
+	    "dst_neutron_port,count,p50_us,p90_us,p99_us,max_us"),
+	    "ovs vm2vm: the element has exactly the contract's members");
+	ok(o != NULL && strcmp(s_at(o, "src_node"), "cmp1") == 0 &&
+	    strcmp(s_at(o, "src_bridge"), "br-int") == 0 &&
+	    strcmp(s_at(o, "src_port"), "tapA") == 0 &&
+	    strcmp(s_at(o, "src_vm"), VM_A) == 0 &&
+	    strcmp(s_at(o, "src_neutron_port"), NP_A) == 0 &&
+	    strcmp(s_at(o, "dst_node"), "cmp2") == 0 &&
+	    strcmp(s_at(o, "dst_bridge"), "br-int") == 0 &&
+	    strcmp(s_at(o, "dst_port"), "tapB") == 0 &&
+	    strcmp(s_at(o, "dst_vm"), VM_B) == 0 &&
+	    strcmp(s_at(o, "dst_neutron_port"), NP_B) == 0,
+	    "ovs vm2vm: from cmp1 br-int/tapA (VM A) to cmp2 br-int/tapB (VM B)");
+	ok(o != NULL && d_at(o, "count") == 20 &&
+	    in_bucket(d_at(o, "p50_us"), 3 * MS) &&
+	    in_bucket(d_at(o, "p99_us"), 3 * MS) && d_at(o, "max_us") == 3000,
+	    "ovs vm2vm: 20 packets, p50 and p99 within a bucket of 3000 us, "
+	    "max 3000 us");
+	if (o != NULL && d_at(o, "count") != 20)
+		diag("%s", json_object_to_json_string(o));
+	json_object_put(r);
+
+	offsets(0);
+	r = vm2vm("", &n);
+	o = n == 1 ? json_object_array_get_idx(r, 0) : NULL;
+	ok(o != NULL && in_bucket(d_at(o, "p50_us"), 50 * MS),
+	    "the offsets are applied: with both taken away, 3 + 40 + 7 = 50 ms");
+	json_object_put(r);
+	offsets(1);
+
+	is_int(store_one("cmp2", samples_rec("cmp2", (int64_t)T1 + OFF2,
+	    node2_samples(0, 20))), 0, "cmp2's record sent twice");
+	store_last_batch(env.store, &c);
+	ok(c.duplicate == 1 && c.stored == 0, "the second time a duplicate");
+	r = vm2vm("", &n);
+	o = n == 1 ? json_object_array_get_idx(r, 0) : NULL;
+	ok(o != NULL && d_at(o, "count") == 20, "stored once: still 20");
+	json_object_put(r);
+
+	r = vm2vm("\"src\":\"cmp1\",\"dst\":\"cmp2\"", &n);
+	is_int(n, 1, "ovs vm2vm src:cmp1 dst:cmp2: the pair");
+	json_object_put(r);
+	r = vm2vm("\"src\":\"cmp2\"", &n);
+	is_int(n, 0, "src:cmp2: none (nothing went from cmp2 to cmp1)");
+	json_object_put(r);
+	r = vm2vm("\"dst\":\"cmp1\"", &n);
+	is_int(n, 0, "dst:cmp1: none");
+	json_object_put(r);
+	r = ctl_ask(&env, "{\"cmd\":\"ovs vm2vm\",\"args\":{\"since\":%lld}}",
+	    (long long)(T1 + 95 * MS) + OFF1);
+	o = r != NULL && json_object_array_length(r) == 1 ?
+	    json_object_array_get_idx(r, 0) : NULL;
+	ok(o != NULL && d_at(o, "count") == 10,
+	    "since: the 10 packets that came in after it");
+	json_object_put(r);
+
+	/* 2 more packets; cmp2's record of them has 7 bad samples too. */
+	is_int(store_one("cmp1", samples_rec("cmp1", (int64_t)(T1 + SEC) + OFF1,
+	    node1_samples(20, 22))), 0, "cmp1: 2 more packets");
+	bad = node2_samples(20, 22);
+	hash_of(h, sizeof(h), 20);
+	json_object_array_add(bad, json_tokener_parse("[1, 2]"));
+	json_object_array_add(bad, json_tokener_parse("\"x\""));
+	json_object_array_add(bad, sample((int64_t)T1, "00000000000000XY",
+	    "out", "br-int", "tapB"));
+	json_object_array_add(bad, sample((int64_t)T1, "abc", "out", "br-int",
+	    "tapB"));
+	json_object_array_add(bad, sample((int64_t)T1, h, "sideways", "br-int",
+	    "tapB"));
+	json_object_array_add(bad, sample((int64_t)T1, h, "out", "", "tapB"));
+	json_object_array_add(bad, sample(5, h, "out", "br-int", "tapB"));
+	is_int(store_one("cmp2", samples_rec("cmp2", (int64_t)(T1 + SEC) + OFF2,
+	    bad)), 0, "cmp2: a record with 4 good samples and 7 bad ones");
+	store_last_batch(env.store, &c);
+	ok(c.stored == 1 && c.skipped == 1,
+	    "its good samples stored, the bad ones one skip (stored %u, "
+	    "skipped %u)", c.stored, c.skipped);
+	r = vm2vm("", &n);
+	o = n == 1 ? json_object_array_get_idx(r, 0) : NULL;
+	ok(o != NULL && d_at(o, "count") == 22,
+	    "the good samples count: 22 packets");
+	json_object_put(r);
+	is_int(store_one("cmp2", samples_rec("cmp2", (int64_t)(T1 + 2 * SEC),
+	    json_tokener_parse("[[1,2,3,4,5]]"))), 0,
+	    "cmp2: a record of bad samples only");
+	store_last_batch(env.store, &c);
+	ok(c.stored == 0 && c.skipped == 1, "skipped");
+}
+
+static int
+count_rows(const char *sql)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(store_db(env.store), sql, -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Samples 1 h older than the node's newest leave the store. */
+static void
+test_samples_retention(void)
+{
+	struct json_object *arr = json_object_new_array(), *a, *b;
+	int64_t old = (int64_t)(T0 - 2 * 3600 * SEC);
+
+	a = json_object_new_array();
+	json_object_array_add(a, sample(old, "0000000000000040", "in", "br-int",
+	    "t"));
+	b = json_object_new_array();
+	json_object_array_add(b, sample((int64_t)T0, "0000000000000080", "in",
+	    "br-int", "t"));
+	json_object_array_add(arr, samples_rec("r", old, a));
+	json_object_array_add(arr, samples_rec("r", (int64_t)T0, b));
+	is_int(store_records(env.store, "r", arr, (int64_t)(T0 + 2 * SEC)), 0,
+	    "retention: a sample 2 h old and a new one stored");
+	json_object_put(arr);
+	is_int(count_rows("SELECT count(*) FROM ovs_samples WHERE node = 'r'"),
+	    1, "the sample older than 1 h before the node's newest is gone");
+}
+
 /* Windows 6 h older than the node's newest leave the store. */
 static void
 test_retention(void)
@@ -482,7 +783,9 @@ main(void)
 	}
 	test_ovs();
 	test_malformed();
+	test_vm2vm();
 	test_retention();
+	test_samples_retention();
 	store_close(env.store);
 	plan_no_plan_end();
 	if (!tap_failed) {
