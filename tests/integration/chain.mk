@@ -13,7 +13,8 @@ CHAIN_TESTS = \
 	tests/integration/chain-web.sh \
 	tests/integration/chain-openstack.sh \
 	tests/integration/ovs-bridge.sh \
-	tests/integration/ovs-emit.sh
+	tests/integration/ovs-emit.sh \
+	tests/integration/ovs-vm2vm.sh
 
 TESTS += $(CHAIN_TESTS)
 EXTRA_DIST += $(CHAIN_TESTS) tests/data/ovs \
