@@ -561,6 +561,27 @@ it_create_live_session()
 	return 1
 }
 
+# it_ovs_session NAME [PATTERN...]: a live session of the node in use with
+# the ovs:* UST events and PATTERN's (e.g. 'strata:*'), vpid and vtid.
+it_ovs_session()
+{
+	local s=$1 ev='ovs:*' p
+	shift
+	for p in "$@"; do
+		ev="$ev,$p"
+	done
+	{
+		it_lttng create "$s" --live=100000 \
+		    --set-url "net://127.0.0.1:$IT_CTRL_PORT:$IT_DATA_PORT" &&
+		it_lttng enable-event -u -s "$s" "$ev" &&
+		it_lttng add-context -u -s "$s" -t vpid -t vtid &&
+		it_lttng start "$s"
+	} >>"$IT_DIR/lttng.log" 2>&1 && return 0
+	tap_diag "cannot create live session $s:" \
+	    "$(tail -n 5 "$IT_DIR/lttng.log")"
+	return 1
+}
+
 # it_os_stage DIR: the OpenStack emitters (emit/strata-os-emit.py,
 # strata_os.py, strata-os-replay.py), the Python logging handler
 # (python/strata_lttngust.py) and the sample data (tests/data/openstack)

@@ -74,20 +74,8 @@ if ! { as_ovs ovsdb-tool create "$OVS/conf.db" $SCHEMA &&
 fi
 trap 'ovs_st=$?; ovs_stop; (exit $ovs_st); it_chain_teardown' EXIT
 
-# A live session with ovs:*.
-ovs_session()
-{
-	{
-		it_lttng create "$1" --live=100000 \
-		    --set-url "net://127.0.0.1:$IT_CTRL_PORT:$IT_DATA_PORT" &&
-		it_lttng enable-event -u -s "$1" 'ovs:*' &&
-		it_lttng add-context -u -s "$1" -t vpid -t vtid &&
-		it_lttng start "$1"
-	} >>"$IT_DIR/lttng.log" 2>&1
-}
-
 if ! { it_start_relayd && it_node_start cmp1 && it_start_aggregator &&
-    it_on cmp1 ovs_session cmp1 &&
+    it_on cmp1 it_ovs_session cmp1 &&
     it_start_node_agent cmp1 cmp1 "$J" -D ovs.summary_s=1 &&
     it_wait_viewer cmp1 20; }; then
 	tap_ok 1 "OVS, relayd, session daemon, aggregator, agent"

@@ -24,20 +24,8 @@ LOOPS=40
 # on a loaded machine) stays well inside a bucket (12.5 %).
 SPEED=0.25
 
-ovs_session()
-{
-	{
-		it_lttng create "$1" --live=100000 \
-		    --set-url "net://127.0.0.1:$IT_CTRL_PORT:$IT_DATA_PORT" &&
-		it_lttng enable-event -u -s "$1" 'ovs:*' &&
-		it_lttng enable-event -u -s "$1" 'strata:*' &&
-		it_lttng add-context -u -s "$1" -t vpid -t vtid &&
-		it_lttng start "$1"
-	} >>"$IT_DIR/lttng.log" 2>&1
-}
-
 if ! { it_start_relayd && it_node_start cmp1 && it_start_aggregator &&
-    it_on cmp1 ovs_session cmp1 &&
+    it_on cmp1 it_ovs_session cmp1 'strata:*' &&
     it_start_node_agent cmp1 cmp1 "$J" -D ovs.summary_s=1 \
 	-D ovs.latency_p99_us=50000 -D ovs.alert_window_s=2 \
 	-D ovs.alert_min_packets=10 -D ovs.upcall_storm_per_s=5 &&

@@ -23,20 +23,9 @@ VMB=0b5e9d2c-7a31-4f6e-8c0d-2e4f6a8b1c33
 PORTA=3d2e0a9c-1111-4c2d-9e8f-0123456789ab
 PORTB=7c1f4b2d-2222-4a3e-8b9c-0123456789cd
 
-ovs_session()
-{
-	{
-		it_lttng create "$1" --live=100000 \
-		    --set-url "net://127.0.0.1:$IT_CTRL_PORT:$IT_DATA_PORT" &&
-		it_lttng enable-event -u -s "$1" 'ovs:*' &&
-		it_lttng add-context -u -s "$1" -t vpid -t vtid &&
-		it_lttng start "$1"
-	} >>"$IT_DIR/lttng.log" 2>&1
-}
-
 if ! { it_start_relayd && it_node_start cmp1 && it_node_start cmp2 &&
     it_start_aggregator &&
-    it_on cmp1 ovs_session cmp1 && it_on cmp2 ovs_session cmp2 &&
+    it_on cmp1 it_ovs_session cmp1 && it_on cmp2 it_ovs_session cmp2 &&
     it_start_node_agent cmp1 cmp1 "$IT_DIR/cmp1.jsonl" \
 	-D ovs.summary_s=1 -D ovs.sample_every=1 &&
     it_start_node_agent cmp2 cmp2 "$IT_DIR/cmp2.jsonl" \

@@ -501,7 +501,7 @@ hash_of(char *b, size_t sz, int i)
  * at 3 ms; each node's samples on its own clock.
  */
 static struct json_object *
-node1_samples(int from, int to)
+node_samples(int node, int from, int to)
 {
 	struct json_object *a = json_object_new_array();
 	int64_t t;
@@ -510,29 +510,14 @@ node1_samples(int from, int to)
 
 	for (i = from; i < to; i++) {
 		hash_of(h, sizeof(h), i);
-		t = (int64_t)(T1 + (uint64_t)i * 10 * MS) + OFF1;
-		json_object_array_add(a, sample(t, h, "in", "br-int", "tapA"));
+		t = (int64_t)(T1 + (uint64_t)i * 10 * MS) +
+		    (node == 1 ? OFF1 : OFF2 + 2 * (int64_t)MS);
+		json_object_array_add(a, sample(t, h, "in",
+		    node == 1 ? "br-int" : "br-tun",
+		    node == 1 ? "tapA" : "vxlan_sys_4789"));
 		json_object_array_add(a, sample(t + (int64_t)MS, h, "out",
-		    "br-tun", "vxlan_sys_4789"));
-	}
-	return a;
-}
-
-static struct json_object *
-node2_samples(int from, int to)
-{
-	struct json_object *a = json_object_new_array();
-	int64_t t;
-	char h[24];
-	int i;
-
-	for (i = from; i < to; i++) {
-		hash_of(h, sizeof(h), i);
-		t = (int64_t)(T1 + (uint64_t)i * 10 * MS) + OFF2;
-		json_object_array_add(a, sample(t + 2 * (int64_t)MS, h, "in",
-		    "br-tun", "vxlan_sys_4789"));
-		json_object_array_add(a, sample(t + 3 * (int64_t)MS, h, "out",
-		    "br-int", "tapB"));
+		    node == 1 ? "br-tun" : "br-int",
+		    node == 1 ? "vxlan_sys_4789" : "tapB"));
 	}
 	return a;
 }
@@ -573,12 +558,12 @@ test_vm2vm(void)
 	is_int(n, 0, "ovs vm2vm without samples: empty");
 	json_object_put(r);
 	is_int(store_one("cmp1", samples_rec("cmp1", (int64_t)T1 + OFF1,
-	    node1_samples(0, 20))), 0, "cmp1's samples stored");
+	    node_samples(1, 0, 20))), 0, "cmp1's samples stored");
 	store_last_batch(env.store, &c);
 	ok(c.stored == 1 && c.skipped == 0, "cmp1: one record stored, none "
 	    "skipped");
 	is_int(store_one("cmp2", samples_rec("cmp2", (int64_t)T1 + OFF2,
-	    node2_samples(0, 20))), 0, "cmp2's samples stored");
+	    node_samples(2, 0, 20))), 0, "cmp2's samples stored");
 
 	r = vm2vm("", &n);
 	is_int(n, 1, "ovs vm2vm: one pair of ports (the tunnel's pair runs "
@@ -617,7 +602,7 @@ test_vm2vm(void)
 	offsets(1);
 
 	is_int(store_one("cmp2", samples_rec("cmp2", (int64_t)T1 + OFF2,
-	    node2_samples(0, 20))), 0, "cmp2's record sent twice");
+	    node_samples(2, 0, 20))), 0, "cmp2's record sent twice");
 	store_last_batch(env.store, &c);
 	ok(c.duplicate == 1 && c.stored == 0, "the second time a duplicate");
 	r = vm2vm("", &n);
@@ -644,8 +629,8 @@ test_vm2vm(void)
 
 	/* 2 more packets; cmp2's record of them has 7 bad samples too. */
 	is_int(store_one("cmp1", samples_rec("cmp1", (int64_t)(T1 + SEC) + OFF1,
-	    node1_samples(20, 22))), 0, "cmp1: 2 more packets");
-	bad = node2_samples(20, 22);
+	    node_samples(1, 20, 22))), 0, "cmp1: 2 more packets");
+	bad = node_samples(2, 20, 22);
 	hash_of(h, sizeof(h), 20);
 	json_object_array_add(bad, json_tokener_parse("[1, 2]"));
 	json_object_array_add(bad, json_tokener_parse("\"x\""));
