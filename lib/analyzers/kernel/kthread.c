@@ -396,6 +396,9 @@ kn_cut(struct kn_an *an, uint64_t t, int64_t pid)
 	unsigned i, ntop = 0;
 
 	an->cuts++;
+	/* No thread followed (a trace of QEMU's events only): nothing to end. */
+	if (an->thr_n == 0)
+		return;
 	if (pid < 0 && an->thr_n > 0 &&
 	    (top = calloc(an->thr_n, sizeof(*top))) == NULL)
 		log_warn("%s: calloc", __func__);
