@@ -98,6 +98,8 @@ static const struct an_param kn_param_table[] = {
 	  "threads followed at once; past it new threads are counted, not kept" },
 	{ "max_inflight", AN_P_UINT, 4096, 16, 1048576, P_OFF(max_inflight),
 	  "block requests in flight followed at once" },
+	{ "proc_disk_s", AN_P_DOUBLE, 10, 0, 86400, P_OFF(proc_disk_s),
+	  "a /proc disk's kernel_disk record while it has I/O, at most this often (its samples' clock); 0: at first sight and at the end only" },
 	{ NULL, 0, 0, 0, 0, 0, NULL }
 };
 
@@ -294,9 +296,10 @@ kn_proc_disk(struct kn_an *an, const struct ev *ev)
 	 * /proc samples never close a window (their clock is the agent's,
 	 * not the trace's), and a node with no trace events has none: the
 	 * disk's own samples send its record, at first sight, idle or not,
-	 * so `disks` lists it, then when it had I/O, once a window.
+	 * so `disks` lists it, then when it had I/O, once a proc_disk_s.
 	 */
-	if (first || (d->dirty && ev->t_ns - d->ds_sent_ns >= an->window_ns)) {
+	if (first || (an->params.proc_disk_s > 0 && d->dirty &&
+	    (double)(ev->t_ns - d->ds_sent_ns) >= an->params.proc_disk_s * 1e9)) {
 		an->host.emit(an->host.emit_arg, kn_disk_record(an, d, 0));
 		an->disk_records++;
 		d->dirty = 0;
@@ -553,7 +556,7 @@ kn_create(const struct an_host *host, const void *params)
 	return an;
 }
 
-/* Sizes stay as created; the window and top_threads apply at once. */
+/* Sizes stay as created; the window, top_threads, proc_disk_s at once. */
 static void
 kn_set_params(void *self, const void *params)
 {
@@ -562,6 +565,7 @@ kn_set_params(void *self, const void *params)
 
 	an->params.window_s = p->window_s;
 	an->params.top_threads = p->top_threads;
+	an->params.proc_disk_s = p->proc_disk_s;
 	an->window_ns = (uint64_t)(p->window_s * 1e9);
 	if (an->window_ns == 0)
 		an->window_ns = 1000000000ULL;

@@ -40,6 +40,7 @@ struct kn_params {
 	unsigned	 top_threads;	/* non-QEMU threads kept per window */
 	unsigned	 max_threads;
 	unsigned	 max_inflight;	/* block requests in flight, per node */
+	double		 proc_disk_s;	/* a /proc disk's record at most this often */
 };
 
 /* What a thread did in the current window. */

@@ -439,8 +439,8 @@ test_proc(void)
 
 /*
  * A node with no trace events: /proc/diskstats samples alone, one a
- * second, 10 requests each, 5 s windows.  The disk's record goes out at
- * first sight, then once a window of its own samples while it has I/O,
+ * second, 10 requests each, kernel.proc_disk_s 5.  The disk's record goes
+ * out at first sight, then once 5 s of its own samples while it has I/O,
  * not only when the agent stops.
  */
 static void
@@ -452,7 +452,9 @@ test_proc_no_trace(void)
 	int64_t req[4];
 	unsigned i, n = 0;
 
-	run_init(&r, 5, 0);
+	run_init(&r, 1, 0);
+	r.params.proc_disk_s = 5;
+	an_kernel_class.set_params(r.an, &r.params);
 	for (i = 0; i < 12; i++) {
 		ev_init(&ev, "strata:proc_disk", T0 + (uint64_t)i * 1000 * MS,
 		    -1);
