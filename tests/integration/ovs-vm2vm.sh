@@ -5,12 +5,14 @@
 # strata-aggregator.  On each node strata-emit plays, in step (--at the
 # same wall-clock time), the port map of its VM's tap (VM A on cmp1's
 # tapA, VM B on cmp2's tapB) and 40 packets 10 ms apart, each with a hash
-# of its own: on cmp1 in at tapA, out at vxlan0; on cmp2, 30 ms later, in
+# of its own: on cmp1 in at tapA, out at vxlan0; on cmp2, 80 ms later, in
 # at vxlan0, out at tapB.  Checked through stratactl: `ovs vm2vm` joins
 # each packet's in on cmp1 to its out on cmp2 (the tunnel's out on cmp1
 # and in on cmp2 come first and join nothing), one row cmp1/tapA (VM A,
 # its Neutron port) -> cmp2/tapB (VM B), 40 packets, p50 within two
-# log-linear buckets of 30 ms; the --json contract's members; the table.
+# log-linear buckets of 80 ms (far above a late wake-up of an emitter on a
+# busy machine, which could make a packet's latency negative, so
+# unmatched); the --json contract's members; the table.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 it_init ovs-vm2vm 120
@@ -53,11 +55,11 @@ scn()
 	echo "+1500 ovs:dp_stats datapath=system@ovs-system bridge=br-int hit=0 missed=0 lost=0 flows=0"
 }
 scn "$VMA" "$PORTA" tapA tapA vxlan0 0 fa:16:3e:00:00:0a >"$IT_DIR/cmp1.scn"
-scn "$VMB" "$PORTB" tapB vxlan0 tapB 30 fa:16:3e:00:00:0b >"$IT_DIR/cmp2.scn"
+scn "$VMB" "$PORTB" tapB vxlan0 tapB 80 fa:16:3e:00:00:0b >"$IT_DIR/cmp2.scn"
 chmod a+r "$IT_DIR"/cmp*.scn
-# Both play from the same wall-clock time, 3 s from now (each emitter
-# registers with its session daemon first).
-AT=$(python3 -c 'import time; print("%.3f" % (time.time() + 3))')
+# Both play from the same wall-clock time, 5 s from now (each emitter
+# first registers with its session daemon, waiting up to 3 s).
+AT=$(python3 -c 'import time; print("%.3f" % (time.time() + 5))')
 it_on cmp1 it_emit_bg --at "$AT" "$IT_DIR/cmp1.scn"
 E1=$IT_LAST_PID
 it_on cmp2 it_emit_bg --at "$AT" "$IT_DIR/cmp2.scn"
@@ -74,8 +76,8 @@ tap_json v="$IT_DIR/vm2vm.json" r1="$IT_DIR/cmp1.jsonl" <<EOF
 ovs vm2vm: one row, cmp1/tapA (VM A, its Neutron port) to cmp2/tapB (VM B, its Neutron port)
 	len(v) == 1 and (v[0]["src_node"], v[0]["src_bridge"], v[0]["src_port"], v[0]["src_vm"], v[0]["src_neutron_port"]) == ("cmp1", "br-int", "tapA", "$VMA", "$PORTA") and (v[0]["dst_node"], v[0]["dst_bridge"], v[0]["dst_port"], v[0]["dst_vm"], v[0]["dst_neutron_port"]) == ("cmp2", "br-int", "tapB", "$VMB", "$PORTB")
 
-... $N packets, p50 within two buckets of the 30 ms played (the emitters wake up late on a busy machine), max under 45 ms
-	v[0]["count"] == $N and abs(v[0]["p50_us"] - 30000) <= 2 * 2 ** (24 - 3) / 1000 and v[0]["p50_us"] <= v[0]["p90_us"] <= v[0]["p99_us"] <= v[0]["max_us"] < 45000
+... $N packets, p50 within two buckets of the 80 ms played (the emitters wake up late on a busy machine), max under twice that
+	v[0]["count"] == $N and abs(v[0]["p50_us"] - 80000) <= 2 * 2 ** (26 - 3) / 1000 and v[0]["p50_us"] <= v[0]["p90_us"] <= v[0]["p99_us"] <= v[0]["max_us"] < 160000
 
 exactly the contract's members
 	set(v[0]) == {"src_node", "src_bridge", "src_port", "src_vm", "src_neutron_port", "dst_node", "dst_bridge", "dst_port", "dst_vm", "dst_neutron_port", "count", "p50_us", "p90_us", "p99_us", "max_us"}
