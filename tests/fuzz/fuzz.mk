@@ -87,6 +87,7 @@ fuzz_store_src = \
 	$(top_srcdir)/aggregator/kinds/port/kind.c \
 	$(top_srcdir)/aggregator/kinds/ovs/kind.c \
 	$(top_srcdir)/aggregator/kinds/ovs/ovs_query.c \
+	$(top_srcdir)/aggregator/kinds/ovs/ovs_vm2vm.c \
 	$(top_srcdir)/aggregator/kinds/ovs/cmd_ovs.c \
 	$(top_srcdir)/lib/loghist.c \
 	$(top_srcdir)/aggregator/kinds/request/cmd_request.c \
