@@ -165,18 +165,23 @@ ev_cpu(struct kn_an *an, const struct ev *ev, unsigned slot)
 	return (int)c;
 }
 
+/* A disk's kernel_disk record: sent, and its news with it. */
+static void
+kn_disk_send(struct kn_an *an, struct kn_disk *d, int final)
+{
+	an->host.emit(an->host.emit_arg, kn_disk_record(an, d, final));
+	d->dirty = 0;
+	an->disk_records++;
+}
+
 static void
 kn_disks_emit(struct kn_an *an, int final)
 {
 	unsigned i;
 
 	for (i = 0; i < an->ndisks; i++)
-		if (an->disks[i].dirty || final) {
-			an->host.emit(an->host.emit_arg,
-			    kn_disk_record(an, &an->disks[i], final));
-			an->disks[i].dirty = 0;
-			an->disk_records++;
-		}
+		if (an->disks[i].dirty || final)
+			kn_disk_send(an, &an->disks[i], final);
 }
 
 /* The end of a window: every thread's sample, the devices, the CPUs. */
@@ -300,9 +305,7 @@ kn_proc_disk(struct kn_an *an, const struct ev *ev)
 	 */
 	if (first || (an->params.proc_disk_s > 0 && d->dirty &&
 	    (double)(ev->t_ns - d->ds_sent_ns) >= an->params.proc_disk_s * 1e9)) {
-		an->host.emit(an->host.emit_arg, kn_disk_record(an, d, 0));
-		an->disk_records++;
-		d->dirty = 0;
+		kn_disk_send(an, d, 0);
 		d->ds_sent_ns = ev->t_ns;
 	}
 }

@@ -146,7 +146,6 @@ struct kn_an {
 	/* threads: open addressing by tid, power-of-two size */
 	struct kn_thread *thr;
 	unsigned	 thr_size, thr_n;
-	uint64_t	 thr_grown;	/* times the table doubled */
 	struct kn_req	*req;
 	unsigned	 req_size, req_n;
 	struct kn_disk	 disks[KN_MAX_DISKS];

@@ -89,7 +89,6 @@ kn_threads_reserve(struct kn_an *an)
 	free(an->thr);
 	an->thr = n;
 	an->thr_size = size;
-	an->thr_grown++;
 }
 
 const char *
@@ -399,8 +398,7 @@ kn_cut(struct kn_an *an, uint64_t t, int64_t pid)
 	/* No thread followed (a trace of QEMU's events only): nothing to end. */
 	if (an->thr_n == 0)
 		return;
-	if (pid < 0 && an->thr_n > 0 &&
-	    (top = calloc(an->thr_n, sizeof(*top))) == NULL)
+	if (pid < 0 && (top = calloc(an->thr_n, sizeof(*top))) == NULL)
 		log_warn("%s: calloc", __func__);
 	for (i = 0; i < an->thr_size; i++) {
 		th = &an->thr[i];

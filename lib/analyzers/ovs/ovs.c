@@ -237,7 +237,7 @@ struct ovs_an {
 	uint64_t	 main_t;	/* its last change, or the window's start */
 	uint64_t	 w_main_busy, w_main_idle, w_main_iters;
 	/* The revalidators' USDT probes in the window, and their threads. */
-	uint64_t	 w_rv[3];		/* results, sweeps, dels */
+	uint64_t	 w_rv[3];		/* by US_DEL, US_RESULT, US_SWEEP */
 	int		 rv_tids[OVS_HANDLERS];
 	unsigned	 rv_ntids;
 	struct osample	*samples;	/* the window's, samples_max */
@@ -840,7 +840,7 @@ revalidator(struct ovs_an *an, int us, int tid)
 {
 	unsigned i;
 
-	an->w_rv[us == US_RESULT ? 0 : us == US_SWEEP ? 1 : 2]++;
+	an->w_rv[us - US_DEL]++;
 	for (i = 0; i < an->rv_ntids; i++)
 		if (an->rv_tids[i] == tid)
 			return;
@@ -1407,11 +1407,11 @@ window_close(struct ovs_an *an, uint64_t end)
 			J_ADD(rv, "threads", json_object_new_int(
 			    (int)an->rv_ntids));
 			J_ADD(rv, "flows_revalidated", json_object_new_int64(
-			    (int64_t)an->w_rv[0]));
+			    (int64_t)an->w_rv[US_RESULT - US_DEL]));
 			J_ADD(rv, "flows_swept", json_object_new_int64(
-			    (int64_t)an->w_rv[1]));
+			    (int64_t)an->w_rv[US_SWEEP - US_DEL]));
 			J_ADD(rv, "flow_dels", json_object_new_int64(
-			    (int64_t)an->w_rv[2]));
+			    (int64_t)an->w_rv[0]));
 			J_ADD(o, "revalidator", rv);
 		}
 		emit(an, o);
