@@ -4,7 +4,11 @@
  * The thread runs the babeltrace2 graph and copies every wanted event,
  * strings included, into a batch; a full batch (or whatever a run produced)
  * goes to the main thread through a queue and a byte on a pipe that the
- * libevent loop watches.  A fixed pool of batches bounds memory: when the
+ * libevent loop watches.  A batch is one arena the main thread reads front
+ * to back: each event packed (its header, its decoded fields, their
+ * strings) and, once per event class in the batch, a copy of the
+ * analyzers' plans, which the source may free when it rebuilds its graph.
+ * A fixed pool of batches bounds memory: when the
  * analyzers fall behind, the thread waits for a batch to come back.
  * Waiting for a live session, and the backoff after relayd went away,
  * happen in the thread too, on a condition variable, so stopping is
@@ -27,16 +31,14 @@
 #include "reader.h"
 
 #define RD_EVENTS	1024		/* events per batch */
-#define RD_ARENA	(256 * 1024)	/* bytes of strings per batch */
+#define RD_ARENA	(384 * 1024)	/* bytes of events and strings per batch */
+#define RD_PSETS	64		/* event classes per batch (plan sets) */
 #define RD_BATCHES	4		/* batches in flight */
 #define RD_MAX_AN	16		/* analyzers (lib/analyzers/analyzers.c) */
 #define RD_REOPEN_MS	1000		/* live session ended: look again */
 #define RD_STOP_MS	5000		/* stopping: how long to prod the thread */
 
-struct rd_event {
-	struct ev	ev;
-	struct ev_plan	plans[RD_MAX_AN];
-};
+#define RD_ALIGN(n)	(((n) + 7) & ~(size_t)7)
 
 struct rd_batch {
 	struct rd_batch		*next;
@@ -45,8 +47,12 @@ struct rd_batch {
 	int			 end;		/* carries the source's end */
 	enum source_status	 status;
 	char			 msg[512];
-	struct rd_event		 evs[RD_EVENTS];
-	char			 arena[RD_ARENA];
+	uint32_t		 off[RD_EVENTS];	/* event i in arena */
+	uint8_t			 pset[RD_EVENTS];	/* its plans */
+	unsigned		 npsets;
+	const struct ev_plan	*pkey[RD_PSETS];	/* the source's, to find */
+	struct ev_plan		 plans[RD_PSETS][RD_MAX_AN];
+	_Alignas(8) char	 arena[RD_ARENA];
 };
 
 struct reader {
@@ -66,6 +72,7 @@ struct reader {
 	struct rd_batch		*full, **full_tail;	/* under mtx */
 	struct source_stats	 stats;		/* under mtx */
 	struct rd_batch		*cur;		/* the thread's own */
+	uint64_t		 rebuilds;	/* the source's, when cur's psets began */
 	uint64_t		 dropped;	/* events lost while stopping */
 
 	int			 pipefd[2];
@@ -112,7 +119,9 @@ rd_take(struct reader *r)
 	r->cur->next = NULL;
 	r->cur->n = 0;
 	r->cur->used = 0;
+	r->cur->npsets = 0;
 	r->cur->end = 0;
+	r->rebuilds = source_stats(r->src)->rebuilds;
 	return 0;
 }
 
@@ -135,32 +144,53 @@ rd_post(struct reader *r)
 		log_warn("%s: write", __func__);
 }
 
-static char *
-rd_copy(struct rd_batch *b, const char *s)
+/*
+ * The batch's copy of a class's plans.  The source's pointer identifies the
+ * class until the source rebuilds its graph and frees its classes; after a
+ * rebuild, the pointers seen before are forgotten.  -1: the batch is full.
+ */
+static int
+rd_pset(struct reader *r, struct rd_batch *b, const struct ev_plan *plans)
 {
-	size_t len = strlen(s) + 1;
-	char *d = b->arena + b->used;
+	uint64_t rebuilds = source_stats(r->src)->rebuilds;
+	unsigned i;
 
-	memcpy(d, s, len);
-	b->used += len;
-	return d;
+	if (rebuilds != r->rebuilds) {
+		r->rebuilds = rebuilds;
+		for (i = 0; i < b->npsets; i++)
+			b->pkey[i] = NULL;
+	}
+	for (i = b->npsets; i-- > 0; )
+		if (b->pkey[i] == plans)
+			return (int)i;
+	if (b->npsets == RD_PSETS)
+		return -1;
+	b->pkey[b->npsets] = plans;
+	memcpy(b->plans[b->npsets], plans, r->nan * sizeof(*plans));
+	return (int)b->npsets++;
 }
 
-/* Source dispatch, in the thread: copy the event into the batch. */
+/* Source dispatch, in the thread: pack the event into the batch. */
 static void
 rd_dispatch(void *arg, struct ev *ev, const struct ev_plan *plans)
 {
 	struct reader *r = arg;
-	struct rd_event *re;
-	size_t need = 0;
+	struct rd_batch *b;
+	struct ev *dst;
+	size_t head, need, len[EV_MAX_FIELDS];
+	char *p;
 	unsigned i;
+	int ps;
 
 	/* Names live as long as the source; only string values are copied. */
+	head = RD_ALIGN(offsetof(struct ev, f) + ev->nfields * sizeof(ev->f[0]));
+	need = head;
 	for (i = 0; i < ev->nfields; i++)
 		if (ev->f[i].type == EVF_STR)
-			need += strlen(ev->f[i].v.s) + 1;
+			need += (len[i] = strlen(ev->f[i].v.s) + 1);
+	need = RD_ALIGN(need);
 	if (need > RD_ARENA) {
-		r->dropped++;		/* strings of over 256 KiB */
+		r->dropped++;		/* strings of about 384 KiB */
 		return;
 	}
 	if (r->cur != NULL && (r->cur->n == RD_EVENTS ||
@@ -170,13 +200,27 @@ rd_dispatch(void *arg, struct ev *ev, const struct ev_plan *plans)
 		r->dropped++;
 		return;
 	}
-	re = &r->cur->evs[r->cur->n++];
-	memcpy(&re->ev, ev, offsetof(struct ev, f) +
-	    ev->nfields * sizeof(ev->f[0]));
+	if ((ps = rd_pset(r, r->cur, plans)) == -1) {
+		rd_post(r);
+		if (rd_take(r) == -1) {
+			r->dropped++;
+			return;
+		}
+		ps = rd_pset(r, r->cur, plans);
+	}
+	b = r->cur;
+	b->off[b->n] = (uint32_t)b->used;
+	b->pset[b->n++] = (uint8_t)ps;
+	dst = (struct ev *)(void *)(b->arena + b->used);
+	memcpy(dst, ev, head);
+	p = b->arena + b->used + head;
 	for (i = 0; i < ev->nfields; i++)
-		if (ev->f[i].type == EVF_STR)
-			re->ev.f[i].v.s = rd_copy(r->cur, ev->f[i].v.s);
-	memcpy(re->plans, plans, r->nan * sizeof(*plans));
+		if (ev->f[i].type == EVF_STR) {
+			memcpy(p, ev->f[i].v.s, len[i]);
+			dst->f[i].v.s = p;
+			p += len[i];
+		}
+	b->used += need;
 }
 
 /* Ends the thread's work with a batch that says why. */
@@ -269,7 +313,9 @@ rd_ready(evutil_socket_t fd, short what, void *arg)
 
 	for (b = list; b != NULL; b = b->next) {
 		for (i = 0; i < b->n; i++)
-			r->cb.event(r->arg, &b->evs[i].ev, b->evs[i].plans);
+			r->cb.event(r->arg,
+			    (struct ev *)(void *)(b->arena + b->off[i]),
+			    b->plans[b->pset[i]]);
 		r->cb.batch(r->arg);
 		if (b->end) {
 			end = 1;

@@ -5,6 +5,9 @@
  * structure, so analyzers never depend on where an event came from and unit
  * tests can build events by hand.  Field names and string values point into
  * storage owned by the producer and are valid only during the callback.
+ * The trace source decodes only the fields some analyzer's plan names, so
+ * an analyzer reads a field through its plan's slots (ev_slot*), never by
+ * a name its plan lacks.
  */
 #ifndef STRATA_EV_H
 #define STRATA_EV_H
@@ -12,7 +15,7 @@
 #include <stdint.h>
 
 #define EV_MAX_FIELDS	24
-#define EV_PLAN_SLOTS	6	/* fields one analyzer code reads */
+#define EV_PLAN_SLOTS	8	/* fields one analyzer code reads */
 
 enum ev_ftype {
 	EVF_INT,		/* signed integer, in v.i */

@@ -5,7 +5,9 @@
  * their plans, where its payload members, vpid/vtid and the packet's cpu_id
  * are) is resolved once and cached by class pointer, with a reference held
  * so the pointer cannot be reused; per event only values are copied into a
- * struct ev.  An event no analyzer wants costs one cache lookup.
+ * struct ev, and only of the members some analyzer's plan reads (all of
+ * them when a hook or the debug log wants the whole event).  An event no
+ * analyzer wants costs one cache lookup.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +140,42 @@ context_member(const bt_field_class *ctx, const char *name, int *is_signed)
 	return -1;
 }
 
+/*
+ * Keeps in ci->f only the members some plan reads, in their order, and
+ * points the plans at their new places: the other members are never
+ * decoded.
+ */
+static void
+cls_trim(struct cls_info *ci, unsigned nan)
+{
+	int8_t at[EV_MAX_FIELDS];
+	struct ev_plan *p;
+	unsigned a, s, i, n = 0;
+
+	memset(at, -1, sizeof(at));
+	for (a = 0; a < nan; a++) {
+		p = &ci->plans[a];
+		if (p->code == AN_CODE_NONE)
+			continue;
+		for (s = 0; s < EV_PLAN_SLOTS; s++)
+			if (p->idx[s] >= 0 && (unsigned)p->idx[s] < ci->nfields)
+				at[p->idx[s]] = 0;
+	}
+	for (i = 0; i < ci->nfields; i++)
+		if (at[i] == 0) {
+			at[i] = (int8_t)n;
+			ci->f[n++] = ci->f[i];
+		}
+	for (a = 0; a < nan; a++) {
+		p = &ci->plans[a];
+		for (s = 0; s < EV_PLAN_SLOTS; s++)
+			if (p->idx[s] >= 0)
+				p->idx[s] = (unsigned)p->idx[s] < ci->nfields ?
+				    at[p->idx[s]] : -1;
+	}
+	ci->nfields = n;
+}
+
 static struct cls_info *
 cls_resolve(struct source *src, const bt_event_class *cls)
 {
@@ -190,6 +228,8 @@ cls_resolve(struct source *src, const bt_event_class *cls)
 	/* The plans index ev->f, which is filled in ci->f's order. */
 	ci->wanted = an_set_classify(src->set, ci->name, names, ci->nfields,
 	    ci->plans);
+	if (src->hook == NULL && log_getdebug() == 0)
+		cls_trim(ci, src->nan);
 	if (ci->dropped > 0)
 		log_warnx("%s: %u field(s) past the first %d not decoded",
 		    ci->name, ci->dropped, EV_MAX_FIELDS);

@@ -70,7 +70,7 @@ static const char *const oc_slots[OC__COUNT][EV_PLAN_SLOTS + 1] = {
 	[OC_EXEC] = { "handler", "pkt_hash", "len", NULL },
 	[OC_RECONF] = { "what", "bridge", "port", NULL },
 	[OC_PORTMAP] = { "bridge", "port", "ofport", "iface_id",
-	    "attached_mac", "vm_uuid", NULL },
+	    "attached_mac", "vm_uuid", "present", "mac", NULL },
 	[OC_DPSTATS] = { "datapath", "bridge", "missed", "lost", "flows",
 	    NULL },
 };
@@ -1048,7 +1048,7 @@ port_map(struct ovs_an *an, const struct ev *ev)
 	if ((pi = port_get(an, ev_slot_str(ev, 0), ev_slot_str(ev, 1))) < 0)
 		return;
 	p = an->ports[pi];
-	present = ev_i64(ev, "present", &v) == 0 ? v != 0 : 1;
+	present = ev_slot_i64(ev, 6, &v) == 0 ? v != 0 : 1;
 	p->mapped = 1;
 	p->map_dirty = 1;
 	p->present = present;
@@ -1056,7 +1056,7 @@ port_map(struct ovs_an *an, const struct ev *ev)
 	cpy(p->iface_id, sizeof(p->iface_id), ev_slot_str(ev, 3));
 	cpy(p->attached_mac, sizeof(p->attached_mac), ev_slot_str(ev, 4));
 	cpy(p->vm_uuid, sizeof(p->vm_uuid), ev_slot_str(ev, 5));
-	cpy(p->mac, sizeof(p->mac), ev_str(ev, "mac"));
+	cpy(p->mac, sizeof(p->mac), ev_slot_str(ev, 7));
 	p->map_ns = ev->t_ns;
 }
 

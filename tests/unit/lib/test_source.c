@@ -3,7 +3,8 @@
  * LTTng trace (tests/data/traces/qemu-mig) decodes to the events, times,
  * process ids, CPUs and fields that were traced; a directory that is not a
  * trace, a missing path and a truncated trace give a readable error or a
- * counted skip, never a crash.
+ * counted skip, never a crash.  Without a hook only the members some
+ * analyzer's plan reads are decoded, and the plans still find them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +96,48 @@ hook(void *arg, const struct ev *ev)
 	}
 }
 
+/* Dispatch without a hook: what the analyzers get of migrate_pending. */
+struct trimmed {
+	struct an_set	*set;
+	unsigned	 n;
+	unsigned	 pending_fields;
+	uint64_t	 pending_max;	/* through the plan's "max" slot */
+	int		 other_name;	/* a field no plan names was decoded */
+};
+
+static void
+dispatch_trimmed(void *arg, struct ev *ev, const struct ev_plan *plans)
+{
+	struct trimmed *t = arg;
+	unsigned a, s, i, k;
+
+	t->n++;
+	for (i = 0; i < ev->nfields; i++) {
+		k = 0;
+		for (a = 0; a < an_set_count(t->set); a++)
+			for (s = 0; plans[a].code != AN_CODE_NONE &&
+			    plans[a].slots != NULL &&
+			    s < EV_PLAN_SLOTS && plans[a].slots[s] != NULL; s++)
+				if (plans[a].idx[s] == (int8_t)i &&
+				    strcmp(plans[a].slots[s], ev->f[i].name) == 0)
+					k = 1;
+		if (!k)
+			t->other_name = 1;
+	}
+	if (strcmp(ev->name, "qemu:migrate_pending") == 0) {
+		t->pending_fields = ev->nfields;
+		for (a = 0; a < an_set_count(t->set); a++)
+			for (s = 0; plans[a].code != AN_CODE_NONE &&
+			    plans[a].slots != NULL &&
+			    s < EV_PLAN_SLOTS && plans[a].slots[s] != NULL; s++)
+				if (strcmp(plans[a].slots[s], "max") == 0) {
+					ev->plan = &plans[a];
+					(void)ev_slot_u64(ev, s, &t->pending_max);
+				}
+	}
+	an_set_event(t->set, ev, plans);
+}
+
 static unsigned nrecords, nmigration;
 
 /* The analyzers' records: counted, kinds noted. */
@@ -144,12 +187,13 @@ main(void)
 	struct an_set *set;
 	struct source *src;
 	struct seen seen;
+	struct trimmed trim;
 	const struct source_stats *st;
 	enum source_status rs;
 	unsigned runs, i;
 
 	log_init("test_source", 1, 0);
-	plan(42);
+	plan(46);
 	snprintf(trace, sizeof(trace), "%s/tests/data/traces/qemu-mig",
 	    srcdir != NULL ? srcdir : ".");
 	if (mkdtemp(tmp) == NULL) {
@@ -286,6 +330,20 @@ main(void)
 	    strchr(source_error(src), '\n') == NULL,
 	    "junk metadata: one line, \"PATH: cannot open trace: ...\" (%s)",
 	    source_error(src));
+	source_destroy(src);
+
+	/* 7. No hook: only what the plans read is decoded. */
+	memset(&trim, 0, sizeof(trim));
+	trim.set = set;
+	src = source_create(trace, 0, set);
+	source_set_dispatch(src, dispatch_trimmed, &trim);
+	is_int(drain(src, 4096, &runs), SOURCE_END, "no hook: SOURCE_END");
+	is_int(trim.n, TRACE_EVENTS, "no hook: 29 events dispatched");
+	is_int(trim.pending_fields, 2, "no hook: migrate_pending carries the "
+	    "2 of its 5 fields the migration analyzer reads (size, max)");
+	ok(trim.pending_max == 37500000 && !trim.other_name,
+	    "no hook: the plan's slot still reads max (%llu); no field "
+	    "outside a plan was decoded", (unsigned long long)trim.pending_max);
 	source_destroy(src);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
