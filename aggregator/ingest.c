@@ -79,6 +79,14 @@
  */
 #define INGEST_GROUP_NS		(10 * 1000000ULL)
 #define INGEST_GROUP_RECORDS	5000
+/*
+ * A batch of more records than a slice is stored a slice at a time, for
+ * at most INGEST_TURN_NS of a pass, so a control request waits for one
+ * turn, not for a whole batch of 500 (25-50 ms of store work); the batch
+ * is acked once its last slice is in a committed group.
+ */
+#define INGEST_SLICE		32
+#define INGEST_TURN_NS		(2 * 1000000ULL)
 
 enum conn_state {
 	CONN_HELLO,		/* nothing but HELLO is accepted */
@@ -122,6 +130,12 @@ struct ingest_conn {
 	TAILQ_ENTRY(ingest_conn) ack_entry;	/* in ig->acking */
 	int			 deferred;	/* in ig->deferred */
 	TAILQ_ENTRY(ingest_conn) def_entry;
+	/* A batch being stored slice by slice; its reads wait meanwhile. */
+	struct json_object	*slice;		/* the batch's records */
+	size_t			 slice_at;	/* the next one to store */
+	size_t			 slice_kept;	/* those in committed groups */
+	uint64_t		 slice_seq;
+	TAILQ_ENTRY(ingest_conn) slice_entry;	/* in ig->slicing */
 };
 
 /*
@@ -159,6 +173,9 @@ struct ingest {
 	struct event		*ev_commit;
 	TAILQ_HEAD(, ingest_conn) acking;	/* with batches in the group */
 	TAILQ_HEAD(, ingest_conn) deferred;	/* frames left for the next */
+	TAILQ_HEAD(, ingest_conn) slicing;	/* batches stored in slices */
+	struct event		*ev_slice;
+	uint64_t		 sliced;		/* batches stored in slices */
 	unsigned		 group_records;
 	uint64_t		 group_t0;	/* its first batch, monotonic */
 	uint64_t		 groups;
@@ -183,6 +200,8 @@ struct ingest {
 };
 
 static void	ingest_commit_soon(struct ingest *);
+static void	ingest_slice_soon(struct ingest *);
+static void	slice_end(struct ingest_conn *);
 static void	conn_read_cb(struct bufferevent *, void *);
 
 static const char *
@@ -221,6 +240,8 @@ conn_free(struct ingest_conn *c)
 		TAILQ_REMOVE(&ig->acking, c, ack_entry);
 	if (c->deferred)
 		TAILQ_REMOVE(&ig->deferred, c, def_entry);
+	if (c->slice != NULL)
+		slice_end(c);
 	free(c->acks);
 	if (c->deadline != NULL)
 		event_free(c->deadline);
@@ -550,6 +571,13 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 	int ok;
 
 	ok = ig->cb.commit(ig->arg, nbatches, ig->group_records) == 0;
+	/* The slices of a failed group are gone: stored again from there. */
+	TAILQ_FOREACH(c, &ig->slicing, slice_entry) {
+		if (ok)
+			c->slice_kept = c->slice_at;
+		else
+			c->slice_at = c->slice_kept;
+	}
 	ig->groups++;
 	ig->group_records = 0;
 	ig->group_batches = 0;
@@ -583,6 +611,111 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* Batch seq of c could not be stored; -1: c is closing. */
+static int
+conn_store_failed(struct ingest_conn *c, uint64_t seq)
+{
+	/* A failed group ends at its commit: the next may work. */
+	ingest_commit_soon(c->ig);
+	c->ig->store_failures++;
+	return conn_refuse(c, WHY_AGENT, "the aggregator could not store "
+	    "batch %" PRIu64 "; send it again later", seq);
+}
+
+/* Batch seq of c, n records, is in the store: its ack, now or after. */
+static int
+conn_batch_stored(struct ingest_conn *c, uint64_t seq, size_t n)
+{
+	struct ingest *ig = c->ig;
+
+	c->batches++;
+	c->records += n;
+	c->last_seq = seq;
+	ig->batches++;
+	ig->records += n;
+	if (ig->cb.commit != NULL) {
+		if (conn_ack_later(c, seq, n) == -1)
+			return conn_refuse(c, WHY_AGENT, "out of memory");
+		return 0;
+	}
+	if (proto_ack(&ig->out, seq) == -1 || conn_queue(c) == -1)
+		return conn_refuse(c, WHY_AGENT, "cannot queue ACK");
+	return 0;
+}
+
+/* c's batch is no longer stored in slices. */
+static void
+slice_end(struct ingest_conn *c)
+{
+	TAILQ_REMOVE(&c->ig->slicing, c, slice_entry);
+	json_object_put(c->slice);
+	c->slice = NULL;
+}
+
+static void
+ingest_slice_soon(struct ingest *ig)
+{
+	struct timeval zero = { 0, 0 };
+
+	if (!evtimer_pending(ig->ev_slice, NULL))
+		evtimer_add(ig->ev_slice, &zero);
+}
+
+/*
+ * One turn of the batches stored in slices: slices of the first until
+ * the turn's time is up; a batch whose last slice is stored is acked
+ * like any other and its connection reads on.  A timer, not an active
+ * event: the loop polls the sockets (the control socket's first) before
+ * the next turn.
+ */
+static void
+ingest_slice_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct ingest *ig = arg;
+	struct ingest_conn *c;
+	struct json_object *part;
+	uint64_t t0 = clock_mono_ns();
+	size_t len, i, end;
+
+	while ((c = TAILQ_FIRST(&ig->slicing)) != NULL &&
+	    clock_mono_ns() - t0 < INGEST_TURN_NS) {
+		if (c->state != CONN_READY) {
+			slice_end(c);
+			continue;
+		}
+		len = json_object_array_length(c->slice);
+		end = c->slice_at + INGEST_SLICE < len ?
+		    c->slice_at + INGEST_SLICE : len;
+		if ((part = json_object_new_array_ext((int)(end -
+		    c->slice_at))) == NULL) {
+			log_warnx("%s: out of memory", __func__);
+			break;
+		}
+		for (i = c->slice_at; i < end; i++)
+			json_object_array_add(part, json_object_get(
+			    json_object_array_get_idx(c->slice, i)));
+		if (ig->group_batches == 0)
+			ig->group_t0 = clock_mono_ns();
+		if (ig->cb.batch(ig->arg, c->node, part) != 0) {
+			json_object_put(part);
+			slice_end(c);
+			(void)conn_store_failed(c, c->slice_seq);
+			continue;
+		}
+		json_object_put(part);
+		c->slice_at = end;
+		if (end < len)
+			continue;
+		slice_end(c);
+		if (conn_batch_stored(c, c->slice_seq, len) == -1)
+			continue;
+		bufferevent_enable(c->bev, EV_READ);
+		conn_read_cb(c->bev, c);	/* may free c */
+	}
+	if (!TAILQ_EMPTY(&ig->slicing))
+		ingest_slice_soon(ig);
+}
+
 /* One frame from an agent; -1 when c is closing or gone. */
 static int
 conn_dispatch(struct ingest_conn *c, struct proto_msg *msg)
@@ -602,29 +735,22 @@ conn_dispatch(struct ingest_conn *c, struct proto_msg *msg)
 	case PROTO_BATCH:
 		if (ig->group_batches == 0)
 			ig->group_t0 = clock_mono_ns();
-		if (ig->cb.batch != NULL &&
-		    ig->cb.batch(ig->arg, c->node, msg->records) != 0) {
-			/* A failed group ends at its commit: the next may work. */
-			ingest_commit_soon(ig);
-			ig->store_failures++;
-			return conn_refuse(c, WHY_AGENT, "the aggregator could not "
-			    "store batch %" PRIu64 "; send it again later",
-			    msg->seq);
-		}
 		n = json_object_array_length(msg->records);
-		c->batches++;
-		c->records += n;
-		c->last_seq = msg->seq;
-		ig->batches++;
-		ig->records += n;
-		if (ig->cb.commit != NULL) {
-			if (conn_ack_later(c, msg->seq, n) == -1)
-				return conn_refuse(c, WHY_AGENT, "out of memory");
+		if (ig->cb.commit != NULL && n > INGEST_SLICE &&
+		    ig->cb.batch != NULL) {
+			c->slice = json_object_get(msg->records);
+			c->slice_at = c->slice_kept = 0;
+			c->slice_seq = msg->seq;
+			TAILQ_INSERT_TAIL(&ig->slicing, c, slice_entry);
+			bufferevent_disable(c->bev, EV_READ);
+			ig->sliced++;
+			ingest_slice_soon(ig);
 			return 0;
 		}
-		if (proto_ack(&ig->out, msg->seq) == -1 || conn_queue(c) == -1)
-			return conn_refuse(c, WHY_AGENT, "cannot queue ACK");
-		return 0;
+		if (ig->cb.batch != NULL &&
+		    ig->cb.batch(ig->arg, c->node, msg->records) != 0)
+			return conn_store_failed(c, msg->seq);
+		return conn_batch_stored(c, msg->seq, n);
 	case PROTO_HEARTBEAT:
 		if (ig->cb.stats != NULL)
 			ig->cb.stats(ig->arg, c->node, msg->stats);
@@ -664,7 +790,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t *data;
 	int rv;
 
-	while (c->state != CONN_CLOSING) {
+	while (c->state != CONN_CLOSING && c->slice == NULL) {
 		/*
 		 * The group is full: the rest after its commit, and what the
 		 * agent sends meanwhile waits in the socket, not in memory.
@@ -1033,6 +1159,7 @@ ingest_create(struct event_base *base, const struct ingest_conf *conf,
 	TAILQ_INIT(&ig->conns);
 	TAILQ_INIT(&ig->acking);
 	TAILQ_INIT(&ig->deferred);
+	TAILQ_INIT(&ig->slicing);
 	if (cb != NULL)
 		ig->cb = *cb;
 	ig->arg = arg;
@@ -1066,7 +1193,8 @@ ingest_create(struct event_base *base, const struct ingest_conf *conf,
 	    ingest_accept_cb, ig)) == NULL ||
 	    (ig->ev_resume = evtimer_new(base, ingest_resume_cb, ig)) == NULL ||
 	    (ig->ev_trim = evtimer_new(base, ingest_trim_cb, ig)) == NULL ||
-	    (ig->ev_commit = evtimer_new(base, ingest_commit_cb, ig)) == NULL) {
+	    (ig->ev_commit = evtimer_new(base, ingest_commit_cb, ig)) == NULL ||
+	    (ig->ev_slice = evtimer_new(base, ingest_slice_cb, ig)) == NULL) {
 		log_warn("%s", __func__);
 		goto fail;
 	}
@@ -1110,6 +1238,8 @@ ingest_destroy(struct ingest *ig)
 		event_free(ig->ev_trim);
 	if (ig->ev_commit != NULL)
 		event_free(ig->ev_commit);
+	if (ig->ev_slice != NULL)
+		event_free(ig->ev_slice);
 	if (ig->tls != NULL)
 		SSL_CTX_free(ig->tls);
 	if (ig->fd != -1)
@@ -1195,6 +1325,7 @@ ingest_stats(struct ingest *ig)
 	ADD(store_failures);
 	ADD(accept_pauses);
 	ADD(groups);
+	ADD(sliced);
 #undef ADD
 	return o;
 }

@@ -18,8 +18,9 @@
 #    batch's cost after a clean restart that left statistics of one VM.
 # 4. Queries: a database of >= 1 M rounds filled through the aggregator (4
 #    agents), the aggregator restarted on it, then ctl_latency.py: status,
-#    migrations, migration ID, nodes, alerts over the control socket,
-#    p50/p99 and the aggregator's CPU per request.
+#    migrations (1000, then 100), migration ID, nodes, alerts over the
+#    control socket, p50/p99 and the aggregator's CPU per request, while
+#    4 more agents keep sending records.
 # 5. Scale: 1,000 simulated agents (bench_ingest, one process, one
 #    connection each through the agent's push code) on one aggregator:
 #    their handshakes (push_create() to WELCOME, all at once), every record
@@ -35,6 +36,7 @@
 # STRATA_BENCH_RECORDS (records per ingest run, 150000),
 # STRATA_BENCH_ROUNDS (rounds in the query database, 1000000; 0: no query
 # runs unless STRATA_BENCH_DB), STRATA_BENCH_QUERIES (requests per query, 500),
+# STRATA_BENCH_QUERY_LOAD (agents sending during the queries, 4; 0: none),
 # STRATA_BENCH_CORPUS=FILE (use these JSON lines as the corpus),
 # STRATA_BENCH_DB=FILE (time the queries over this database instead of
 # filling one), STRATA_KEEP_TMP=1 (keep the corpus and the databases).
@@ -263,8 +265,32 @@ IT_AGG_PORT='' IT_AGG_DB=$QDB IT_AGG_SOCK=$IT_DIR/q.sock
 it_start_aggregator ||
     { echo "bench: strata-aggregator did not start on $QDB" >&2; exit 1; }
 echo
+# The queries while ingest runs: 4 more agents (nodes load1-00 .. 03,
+# load2-00, ...) send copies of the corpus for as long as the queries last.
+load=
+if [ "${STRATA_BENCH_QUERY_LOAD:-4}" -gt 0 ]; then
+	: >"$IT_DIR/load.out"
+	(i=0; while :; do
+		i=$((i + 1))
+		"$GEN" -p "load$i" -n "${STRATA_BENCH_QUERY_LOAD:-4}" -c 50 \
+		    -b "${STRATA_BENCH_LOAD_BATCH:-500}" \
+		    "127.0.0.1:$IT_AGG_PORT" "$CORPUS" >>"$IT_DIR/load.out" \
+		    2>>"$IT_DIR/bench_ingest.log" || break
+	done) &
+	load=$!
+	echo "bench: the queries run while ${STRATA_BENCH_QUERY_LOAD:-4}" \
+	    "agents send records (bench_ingest -p loadN, 50 copies a run)"
+fi
 python3 "$LAT" "$IT_AGG_SOCK" "$IT_AGG_PID" "$QUERIES" ||
     { echo "bench: ctl_latency.py failed" >&2; exit 1; }
+if [ -n "$load" ]; then
+	kill "$load" 2>/dev/null
+	pkill -f "bench_ingest -p load" 2>/dev/null
+	wait "$load" 2>/dev/null
+	awk '{ for (i = 1; i < NF; i++) if ($i == "records") n += $(i + 1);
+	    r++ } END { printf "bench: during the queries the load had %d" \
+	    " records acknowledged in %d whole runs\n", n, r }' "$IT_DIR/load.out"
+fi
 t0=$(date +%s%N)
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	it_ctl --json migrations >/dev/null

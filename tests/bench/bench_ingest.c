@@ -7,7 +7,11 @@
  * runs it:
  *
  *	tests/bench/bench_ingest [-n agents] [-c copies] [-b batch_max]
- *	    [-w window] [-t token-file] HOST:PORT CORPUS.jsonl
+ *	    [-w window] [-t token-file] [-p node-prefix] HOST:PORT CORPUS.jsonl
+ *
+ * The agents are the nodes PREFIX-00, PREFIX-01, ... ("bench" by default):
+ * another prefix sends the same copies as records of other nodes, new to
+ * a store that holds the first run's.
  *
  * Every copy of the corpus gets its own migration ids (the corpus id with
  * "~COPY" appended and the node put in front), its own VM uuids, and the
@@ -278,8 +282,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_ingest [-n agents] [-c copies] "
-	    "[-b batch_max] [-w window] [-t token-file] HOST:PORT "
-	    "CORPUS.jsonl\n");
+	    "[-b batch_max] [-w window] [-t token-file] [-p node-prefix] "
+	    "HOST:PORT CORPUS.jsonl\n");
 	exit(2);
 }
 
@@ -290,11 +294,12 @@ main(int argc, char *argv[])
 	struct event *feed, *check;
 	struct timeval tick = { 0, 2000 }, deadline;
 	char *token = NULL;
+	const char *prefix = "bench";
 	double t0, dt, cpu, tc, *w;
 	unsigned batch = 500, window = 0;
 	int ch, o, connected;
 
-	while ((ch = getopt(argc, argv, "b:c:n:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:n:p:t:w:")) != -1) {
 		switch (ch) {
 		case 'b':
 			batch = (unsigned)strtoul(optarg, NULL, 10);
@@ -306,6 +311,9 @@ main(int argc, char *argv[])
 			nagents = atoi(optarg);
 			if (nagents < 1 || nagents > MAX_AGENTS)
 				usage();
+			break;
+		case 'p':
+			prefix = optarg;
 			break;
 		case 't':
 			if ((token = token_read(optarg)) == NULL)
@@ -344,7 +352,8 @@ main(int argc, char *argv[])
 	pc.window = window;
 	tc = now_s();
 	for (o = 0; o < nagents; o++) {
-		snprintf(agents[o].node, sizeof(agents[o].node), "bench-%02d", o);
+		snprintf(agents[o].node, sizeof(agents[o].node), "%s-%02d",
+		    prefix, o);
 		pc.node = agents[o].node;
 		if ((agents[o].push = push_create(base, &pc)) == NULL)
 			return 1;

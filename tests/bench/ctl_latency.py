@@ -14,7 +14,8 @@
 # stratactl status does), for as long as process PID runs (a load
 # generator); prints one line: status n N p50_ms P p99_ms P max_ms M.
 #
-# Queries: status, migrations (the default 1000 newest), migration ID (the
+# Queries: status, migrations (the default 1000 newest, then the newest
+# 100), migration ID (the
 # stored migration with the most rounds), nodes, alerts firing.  Prints a
 # markdown table, then one line per query for scripts:
 #   query NAME p50_ms P p99_ms P max_ms M cpu_ms C bytes B
@@ -89,6 +90,8 @@ def main(argv):
     queries = [
         ("status", {"cmd": "status"}),
         ("migrations", {"cmd": "migrations"}),
+        ("migrations limit:100", {"cmd": "migrations",
+                                  "args": {"limit": 100}}),
         ("migration ID (%d rounds)" % best["rounds"],
          {"cmd": "migration", "args": {"id": best["id"]}}),
         ("nodes", {"cmd": "nodes"}),
@@ -123,9 +126,10 @@ def main(argv):
             return 1
         print("| %s | %d | %.2f | %.2f | %.2f | %.2f | %d |" % (
             name, n, pct(t, 50), pct(t, 99), max(t), cpu, size))
+        key = name.split(" (")[0].replace(" ", "_")
         lines.append("query %s p50_ms %.3f p99_ms %.3f max_ms %.3f cpu_ms "
-                     "%.3f bytes %d" % (name.split()[0], pct(t, 50),
-                                        pct(t, 99), max(t), cpu, size))
+                     "%.3f bytes %d" % (key, pct(t, 50), pct(t, 99), max(t),
+                                        cpu, size))
     print()
     for l in lines:
         print(l)

@@ -488,7 +488,7 @@ main(void)
 	int i, type, fd, missing, fill[64], nfill;
 
 	log_init("test_link", 1, 0);
-	plan(74);
+	plan(75);
 	base = event_base_new();
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -836,6 +836,12 @@ main(void)
 		    "of 8) and sent again", missing);
 		is_int(stat_ingest(ig3, "groups"), s5.commits + s5.failed_commits,
 		    "ingest's stats count the groups");
+		ok(stat_ingest(ig3, "sliced") > 0 &&
+		    stat_ingest(ig3, "sliced") <= s5.batches,
+		    "batches of more than 32 records were stored in slices "
+		    "(%" PRIu64 " of %" PRIu64 " batch calls), none lost or "
+		    "stored twice across the failed commit",
+		    (uint64_t)stat_ingest(ig3, "sliced"), s5.batches);
 		for (j = 0; j < 8; j++)
 			push_destroy(gp[j]);
 		ingest_destroy(ig3);
