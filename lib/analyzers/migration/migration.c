@@ -335,6 +335,8 @@ mig_free(struct migration *m)
 {
 	if (m == NULL)
 		return;
+	for (unsigned i = 0; i < m->nrounds; i++)
+		mig_round_text_free(&m->rounds[i]);
 	free(m->rounds);
 	free(m);
 }
@@ -464,6 +466,8 @@ mig_round_close(struct mig_an *an, struct migration *m, uint64_t t_ns,
 
 	if (m->nrounds == MIG_MAX_ROUNDS) {
 		/* Forget the oldest quarter at once: amortised O(1) per round. */
+		for (unsigned i = 0; i < MIG_MAX_ROUNDS / 4; i++)
+			mig_round_text_free(&m->rounds[i]);
 		m->rounds_dropped += MIG_MAX_ROUNDS / 4;
 		m->nrounds -= MIG_MAX_ROUNDS / 4;
 		memmove(m->rounds, m->rounds + MIG_MAX_ROUNDS / 4,

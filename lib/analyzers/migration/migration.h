@@ -122,7 +122,13 @@ struct mig_round {
 	int		est;		/* its estimate; -1: a change within it */
 	int		added;		/* counted in its estimate's sums */
 	struct mig_pred	pred;		/* the prediction after it */
+	/* Its brief and its predictions' brief as JSON, once written (a
+	 * round older than the last no longer changes); record.c. */
+	char		*text[2];
+	size_t		 text_len[2];
 };
+
+void	mig_round_text_free(struct mig_round *);
 
 struct mig_stage {
 	const char	*name;
@@ -263,7 +269,7 @@ void	mig_bw_sample(struct mig_an *, struct migration *, double bw_bps,
 const char		*mig_role_str(enum mig_role);
 const char		*mig_outcome_str(enum mig_outcome);
 const char		*mig_verdict_str(enum mig_verdict);
-struct json_object	*mig_record(const struct mig_an *, const struct migration *,
+struct json_object	*mig_record(const struct mig_an *, struct migration *,
 			    uint64_t t_ns);
 struct json_object	*mig_round_record(const struct mig_an *,
 			    const struct migration *, const struct mig_round *);

@@ -4,8 +4,12 @@
  * and `alert`.  Every field is documented in docs/records.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <json-c/printbuf.h>
+
+#include "log.h"
 #include "migration.h"
 
 /* Keys are literals and each is added once: no copy, no lookup. */
@@ -258,6 +262,100 @@ mig_round_brief(const struct mig_round *r)
 	return o;
 }
 
+/* The JSON text of a brief, written with the agent's flags. */
+static char *
+brief_text(struct json_object *o, size_t *len)
+{
+	const char *s;
+	char *t = NULL;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	if (s != NULL && (t = malloc(*len + 1)) != NULL)
+		memcpy(t, s, *len + 1);
+	json_object_put(o);
+	return t;
+}
+
+void
+mig_round_text_free(struct mig_round *r)
+{
+	free(r->text[0]);
+	free(r->text[1]);
+	r->text[0] = r->text[1] = NULL;
+}
+
+/* Writes the array's text, kept as its userdata, in place of its items. */
+static int
+text_serializer(struct json_object *jso, struct printbuf *pb, int level,
+    int flags)
+{
+	const char *s = json_object_get_userdata(jso);
+
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, s, (int)strlen(s));
+}
+
+/*
+ * The briefs (which 0) or the predictions' briefs (1) of rounds from..the
+ * last, as one JSON array.  A migration record carries up to 200 of each,
+ * and the agent sends one whenever its migration changes: rounds older
+ * than the last are written to text once and copied after, instead of
+ * building and serializing 200 objects each time.  The array serializes
+ * to that text (json-c's custom serializer); it has no items to walk.
+ */
+static struct json_object *
+mig_brief_array(struct migration *m, unsigned from, int which)
+{
+	struct json_object *a = json_object_new_array();
+	struct mig_round *r;
+	size_t len = 2, n;
+	char *buf, *p, *last = NULL;
+	unsigned i;
+
+	if (a == NULL || from >= m->nrounds)
+		return a;
+	for (i = from; i < m->nrounds; i++) {
+		r = &m->rounds[i];
+		if (i + 1 == m->nrounds)
+			last = brief_text(which ? mig_pred_brief(r) :
+			    mig_round_brief(r), &n);
+		else if (r->text[which] == NULL) {
+			r->text[which] = brief_text(which ? mig_pred_brief(r) :
+			    mig_round_brief(r), &r->text_len[which]);
+			n = r->text_len[which];
+		} else
+			n = r->text_len[which];
+		if ((i + 1 == m->nrounds ? last : r->text[which]) == NULL)
+			goto fail;
+		len += n + 1;
+	}
+	if ((buf = malloc(len + 1)) == NULL)
+		goto fail;
+	p = buf;
+	*p++ = '[';
+	for (i = from; i + 1 < m->nrounds; i++) {
+		r = &m->rounds[i];
+		memcpy(p, r->text[which], r->text_len[which]);
+		p += r->text_len[which];
+		*p++ = ',';
+	}
+	n = strlen(last);
+	memcpy(p, last, n);
+	p += n;
+	*p++ = ']';
+	*p = '\0';
+	free(last);
+	json_object_set_serializer(a, text_serializer, buf,
+	    json_object_free_userdata);
+	return a;
+fail:
+	log_warnx("%s: out of memory", __func__);
+	free(last);
+	return a;		/* an empty array */
+}
+
 /* A round in full, as migration_round records and alert evidence carry it. */
 static struct json_object *
 mig_round_obj(const struct mig_an *an, const struct mig_round *r)
@@ -285,7 +383,7 @@ mig_round_obj(const struct mig_an *an, const struct mig_round *r)
 }
 
 struct json_object *
-mig_record(const struct mig_an *an, const struct migration *m, uint64_t t_ns)
+mig_record(const struct mig_an *an, struct migration *m, uint64_t t_ns)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *a;
@@ -359,19 +457,12 @@ mig_record(const struct mig_an *an, const struct migration *m, uint64_t t_ns)
 	J_ADD(o, "states", a);
 
 	/* The latest rounds only, so a record stays small; all are sent as
-	 * migration_round records. */
-	a = json_object_new_array();
+	 * migration_round records.  Then the same rounds' predictions: the
+	 * store keeps rounds in columns of their own, the rest of this record
+	 * as it comes. */
 	i = m->nrounds > MIG_RECORD_ROUNDS ? m->nrounds - MIG_RECORD_ROUNDS : 0;
-	for (; i < m->nrounds; i++)
-		json_object_array_add(a, mig_round_brief(&m->rounds[i]));
-	J_ADD(o, "rounds", a);
-	/* The same rounds' predictions: the store keeps rounds in columns of
-	 * their own, the rest of this record as it comes. */
-	a = json_object_new_array();
-	i = m->nrounds > MIG_RECORD_ROUNDS ? m->nrounds - MIG_RECORD_ROUNDS : 0;
-	for (; i < m->nrounds; i++)
-		json_object_array_add(a, mig_pred_brief(&m->rounds[i]));
-	J_ADD(o, "predictions", a);
+	J_ADD(o, "rounds", mig_brief_array(m, i, 0));
+	J_ADD(o, "predictions", mig_brief_array(m, i, 1));
 	J_ADD(o, "rounds_total", json_object_new_int((int)(m->nrounds +
 	    m->rounds_dropped)));
 	J_ADD(o, "rounds_dropped", json_object_new_int((int)m->rounds_dropped));

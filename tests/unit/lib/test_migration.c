@@ -24,15 +24,17 @@ struct run {
 	int			 batch;	/* flush only when told, as one agent batch */
 };
 
+/* A record as the agent writes it: its text, read back. */
 static void
 collect(void *arg, struct json_object *rec)
 {
 	struct run *r = arg;
 
 	if (r->nrecs < MAXREC)
-		r->recs[r->nrecs++] = rec;
-	else
-		json_object_put(rec);
+		r->recs[r->nrecs++] = json_tokener_parse(
+		    json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(rec);
 }
 
 static void
