@@ -660,6 +660,73 @@ play_completion(struct run *r, int64_t vpid, double t)
 	return t;
 }
 
+/* Records kept so far are let go: a long migration makes more than MAXREC. */
+static void
+run_drop_records(struct run *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nrecs; i++)
+		json_object_put(r->recs[i]);
+	r->nrecs = 0;
+}
+
+/*
+ * 5000 rounds: the migration keeps the latest MIG_MAX_ROUNDS (the oldest
+ * quarter forgotten at once), and each migration record carries the
+ * latest 200 rounds and their predictions, written once per round: they
+ * must be the right ones, in order, across the forgetting.
+ */
+static void
+test_many_rounds(void)
+{
+	struct json_object *m, *a, *p;
+	struct run r;
+	char buf[256];
+	double t = 1000;
+	unsigned i, n, in_order = 1, preds_match = 1;
+
+	run_init(&r, NULL);
+	feed(&r, 300, t, "qemu:migrate_set_state new_state=setup");
+	feed(&r, 300, t += 0.001, "qemu:migration_bitmap_sync_end dirty_pages=0");
+	feed(&r, 300, t += 0.001, "qemu:migrate_set_state new_state=active");
+	for (i = 0; i < 5000; i++) {
+		if (r.nrecs > MAXREC - 16)
+			run_drop_records(&r);
+		snprintf(buf, sizeof(buf), "qemu:migrate_transferred "
+		    "tranferred=1048576 time_spent=100 bandwidth=33554 "
+		    "size=10066329");
+		feed(&r, 300, t += 0.03, buf);
+		snprintf(buf, sizeof(buf), "qemu:migration_bitmap_sync_end "
+		    "dirty_pages=%u", 256 * (i + 1));
+		feed(&r, 300, t += 0.001, buf);
+		feed(&r, 300, t += 0.001, "qemu:migrate_pending size=1048576 "
+		    "max=10066329 pre=0 compat=0 post=0");
+	}
+	feed(&r, 300, t += 0.01, "qemu:migrate_set_state new_state=cancelled");
+	m = last_mig(&r, 300);
+	n = nrounds(m);
+	json_object_object_get_ex(m, "rounds", &a);
+	json_object_object_get_ex(m, "predictions", &p);
+	for (i = 0; i < n; i++) {
+		if ((unsigned)round_field(m, i, "n") != 5000 - n + 1 + i ||
+		    (i > 0 && round_field(m, i, "t_ns") <=
+		    round_field(m, i - 1, "t_ns")))
+			in_order = 0;
+		if (num(json_object_array_get_idx(p, i), "n") !=
+		    round_field(m, i, "n"))
+			preds_match = 0;
+	}
+	ok(m != NULL && n == 200 && in_order && num(m, "rounds_total") == 5000 &&
+	    num(m, "rounds_dropped") == 1024,
+	    "5000 rounds: the record carries rounds 4801..5000 in order (%u, "
+	    "total %.0f, %.0f forgotten)", n, m ? num(m, "rounds_total") : 0,
+	    m ? num(m, "rounds_dropped") : 0);
+	ok(p != NULL && json_object_array_length(p) == 200 && preds_match,
+	    "5000 rounds: and the same rounds' predictions");
+	run_free(&r);
+}
+
 static void
 test_noise_does_not_alert(void)
 {
@@ -984,12 +1051,13 @@ test_no_vpid_two_bridges(void)
 int
 main(void)
 {
-	plan(71 + REAL_CHECKS * (int)(sizeof(real_cases) / sizeof(real_cases[0])));
+	plan(73 + REAL_CHECKS * (int)(sizeof(real_cases) / sizeof(real_cases[0])));
 	test_real_conv_rounds();
 	test_real_nonconv_cancel();
 	test_real_dst_killed();
 	test_real_cases();
 	test_noise_does_not_alert();
+	test_many_rounds();
 	test_short_rounds_rising_counts();
 	test_flat_alerts_once();
 	test_growth_is_diverging();
