@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "httpd.h"
+#include "jwrite.h"
 #include "log.h"
 #include "notify.h"
 #include "push.h"
@@ -48,6 +49,7 @@ struct agent {
 	struct an_host		 host;		/* what every analyzer gets */
 	struct an_set		*set;
 	struct source		*src;
+	struct jbuf		 jb;		/* the record being written */
 	struct vmresolve	*vr;
 	struct procsample	*ps;		/* no lttng-modules: /proc */
 	struct event		*ev_ps;
@@ -189,8 +191,6 @@ usage(FILE *fp)
 static void
 agent_record(struct agent *a, struct json_object *rec)
 {
-	const char *s;
-
 	a->records++;
 	if (a->push != NULL) {
 		/* Spooled at once; refusals are counted by push. */
@@ -200,9 +200,9 @@ agent_record(struct agent *a, struct json_object *rec)
 			return;
 		}
 	}
-	s = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (fputs(s, a->out) == EOF || fputc('\n', a->out) == EOF) {
+	if (jwrite(&a->jb, rec) == -1 ||
+	    fwrite(a->jb.p, 1, a->jb.len, a->out) != a->jb.len ||
+	    fputc('\n', a->out) == EOF) {
 		a->write_errors++;
 		if (!a->out_failed)
 			log_warn("%s: write", a->out_name);
@@ -788,6 +788,7 @@ agent_teardown(struct agent *a)
 	arm_disarm(&a->arm);
 	an_set_destroy(a->set);
 	vmresolve_destroy(a->vr);
+	jbuf_free(&a->jb);
 	if (a->out != NULL && a->out != stdout)
 		fclose(a->out);
 	else if (a->out == stdout)

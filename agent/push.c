@@ -41,6 +41,7 @@
 
 #include "log.h"
 #include "clock.h"
+#include "jwrite.h"
 #include "proto.h"
 #include "sock.h"
 #include "push.h"
@@ -61,7 +62,6 @@
 #define PUSH_ACK_S		60	/* no ack for this long: reconnect */
 #define PUSH_READ_MAX		(256 * 1024)
 
-#define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 enum push_state {
 	PUSH_IDLE,		/* waiting to reconnect */
@@ -76,6 +76,7 @@ static const char *const push_state_names[] = {
 
 struct push {
 	struct event_base	*base;
+	struct jbuf		 jb;		/* the record being spooled */
 	char			*aggregator;
 	char			 host[256];
 	char			 port[16];
@@ -629,8 +630,6 @@ int
 push_record(struct push *p, struct json_object *rec)
 {
 	struct timeval tv;
-	const char *s;
-	size_t len;
 
 	if (!json_object_is_type(rec, json_type_object) ||
 	    !json_object_object_get_ex(rec, "id", NULL)) {
@@ -639,8 +638,8 @@ push_record(struct push *p, struct json_object *rec)
 			    "with an \"id\" (counted in push_rejected)");
 		return -1;
 	}
-	if ((s = json_object_to_json_string_length(rec, JSON_FLAGS, &len)) == NULL ||
-	    spool_append(p->spool, s, len) == 0) {
+	if (jwrite(&p->jb, rec) == -1 ||
+	    spool_append(p->spool, p->jb.p, p->jb.len) == 0) {
 		p->rejected++;
 		return -1;
 	}
@@ -751,6 +750,7 @@ push_destroy(struct push *p)
 		json_object_put(p->ext);
 	proto_dec_free(&p->dec);
 	proto_buf_free(&p->out);
+	jbuf_free(&p->jb);
 	if (p->tls != NULL)
 		SSL_CTX_free(p->tls);
 	free(p->aggregator);

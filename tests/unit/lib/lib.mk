@@ -1,10 +1,13 @@
 # tests/unit/lib/: unit tests of libstrata: the event source, the wire
-# format, the migration analyzer (on the real QEMU 7.2 logs) and the
-# Prometheus exposition writer with the HTTP listener's address rules.
+# format, the migration analyzer (on the real QEMU 7.2 logs), the record
+# writer (jwrite) and the Prometheus exposition writer with the HTTP
+# listener's address rules.
 check_PROGRAMS += tests/unit/lib/test_migration tests/unit/lib/test_source \
-	tests/unit/lib/test_proto tests/unit/lib/test_prom
+	tests/unit/lib/test_proto tests/unit/lib/test_prom \
+	tests/unit/lib/test_jwrite
 TESTS += tests/unit/lib/test_migration tests/unit/lib/test_source \
-	tests/unit/lib/test_proto tests/unit/lib/test_prom
+	tests/unit/lib/test_proto tests/unit/lib/test_prom \
+	tests/unit/lib/test_jwrite
 unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/helpers
 
 tests_unit_lib_test_migration_SOURCES = tests/unit/lib/test_migration.c
@@ -23,6 +26,11 @@ tests_unit_lib_test_proto_SOURCES = tests/unit/lib/test_proto.c
 tests_unit_lib_test_proto_CPPFLAGS = $(unit_cppflags)
 tests_unit_lib_test_proto_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
 tests_unit_lib_test_proto_LDADD = $(STRATA_LIBS)
+
+tests_unit_lib_test_jwrite_SOURCES = tests/unit/lib/test_jwrite.c
+tests_unit_lib_test_jwrite_CPPFLAGS = $(unit_cppflags)
+tests_unit_lib_test_jwrite_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
+tests_unit_lib_test_jwrite_LDADD = $(STRATA_LIBS)
 
 tests_unit_lib_test_prom_SOURCES = tests/unit/lib/test_prom.c
 tests_unit_lib_test_prom_CPPFLAGS = $(unit_cppflags)
