@@ -34,6 +34,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "jwrite.h"
 #include "log.h"
 #include "utf8.h"
 #include "fdbudget.h"
@@ -42,6 +43,7 @@
 #define CTL_ACCEPT_MAX		16	/* clients accepted per wakeup */
 #define CTL_BACKLOG		128
 #define CTL_PAUSE_LOG_S		60	/* EMFILE: one warning per this long */
+#define CTL_JB_KEEP		(1024 * 1024)	/* answer buffer kept between answers */
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
@@ -69,6 +71,7 @@ struct ctl_lis {
 
 struct ctl {
 	struct event_base	*base;
+	struct jbuf		 jb;		/* the answer being written */
 	struct ctl_env		*env;
 	struct ctl_lis		 lis[2];	/* the full socket, the read-only one */
 	int			 nlis;
@@ -135,16 +138,25 @@ conn_send(struct ctl_conn *c, struct json_object *resp)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	struct json_object *ok;
-	const char *s;
+	struct jbuf *jb = &c->ctl->jb;
 
 	c->ctl->requests++;
 	if (json_object_object_get_ex(resp, "ok", &ok) &&
 	    !json_object_get_boolean(ok))
 		c->ctl->errors++;
-	s = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	ctl_add_json(out, s, strlen(s));
+	if (jwrite(jb, resp) == -1) {
+		log_warnx("ctl: out of memory for an answer");
+		json_object_put(resp);
+		resp = ctl_response_error("out of memory");
+		if (resp == NULL || jwrite(jb, resp) == -1) {
+			json_object_put(resp);
+			return;
+		}
+	}
+	ctl_add_json(out, jb->p, jb->len);
 	evbuffer_add(out, "\n", 1);
+	if (jb->cap > CTL_JB_KEEP)
+		jbuf_free(jb);		/* a big answer's buffer goes back */
 	json_object_put(resp);
 }
 
@@ -796,6 +808,7 @@ ctl_destroy(struct ctl *ctl)
 		event_free(ctl->resume);
 	if (ctl->env != NULL && ctl->env->ctl == ctl)
 		ctl->env->ctl = NULL;
+	jbuf_free(&ctl->jb);
 	free(ctl);
 }
 
