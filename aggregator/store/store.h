@@ -17,7 +17,7 @@ struct store;
 struct prom;
 
 /* The PRAGMA user_version this code writes; a newer database is refused. */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /*
  * Called after a commit for each alert that fired, resolved or was acked.

@@ -102,10 +102,11 @@ metrics_alerts(struct store *s, struct prom *p)
 	size_t f;
 	int r = 0;
 
-	if (run(s, "SELECT name, coalesce(severity, ''), "
-	    "sum(state = 'firing'), sum(state = 'acked'), count(*) "
-	    "FROM alerts WHERE folded_into IS NULL "
-	    "GROUP BY name, severity ORDER BY name, severity", &st) == -1)
+	/* The tally the alerts' triggers keep (schema version 4). */
+	if (run(s, "SELECT name, severity, sum(n * (state = 'firing')), "
+	    "sum(n * (state = 'acked')), sum(n) FROM alert_tally "
+	    "GROUP BY name, severity HAVING sum(n) > 0 "
+	    "ORDER BY name, severity", &st) == -1)
 		return -1;
 	for (f = 0; f < 3 && r != -1; f++) {
 		if (f < 2)

@@ -191,10 +191,48 @@ static const char schema_v3[] =
 	"ALTER TABLE alerts DROP COLUMN migration_id;"
 	"CREATE INDEX alerts_subject ON alerts (node, subject_kind, subject_id);";
 
+/*
+ * Version 4: alerts tallied by name, severity and state (those not folded
+ * into another), kept by triggers in the transaction that changes an
+ * alert: `status` and /metrics read a few rows instead of counting
+ * hundreds of thousands of alerts (0.45 s at 300,000 firing).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE alert_tally ("
+	"  name            TEXT NOT NULL,"
+	"  severity        TEXT NOT NULL,"	/* '' for none */
+	"  state           TEXT NOT NULL,"
+	"  n               INTEGER NOT NULL,"
+	"  PRIMARY KEY (name, severity, state)"
+	") WITHOUT ROWID;"
+	"INSERT INTO alert_tally SELECT name, coalesce(severity, ''), state,"
+	"  count(*) FROM alerts WHERE folded_into IS NULL GROUP BY 1, 2, 3;"
+	"CREATE TRIGGER alert_tally_insert AFTER INSERT ON alerts"
+	"  WHEN NEW.folded_into IS NULL BEGIN"
+	"  INSERT INTO alert_tally VALUES (NEW.name, coalesce(NEW.severity, ''),"
+	"    NEW.state, 1) ON CONFLICT (name, severity, state)"
+	"    DO UPDATE SET n = n + 1;"
+	"END;"
+	"CREATE TRIGGER alert_tally_delete AFTER DELETE ON alerts"
+	"  WHEN OLD.folded_into IS NULL BEGIN"
+	"  UPDATE alert_tally SET n = n - 1 WHERE name = OLD.name AND"
+	"    severity = coalesce(OLD.severity, '') AND state = OLD.state;"
+	"END;"
+	"CREATE TRIGGER alert_tally_update"
+	"  AFTER UPDATE OF name, severity, state, folded_into ON alerts BEGIN"
+	"  UPDATE alert_tally SET n = n - 1 WHERE OLD.folded_into IS NULL AND"
+	"    name = OLD.name AND severity = coalesce(OLD.severity, '') AND"
+	"    state = OLD.state;"
+	"  INSERT INTO alert_tally SELECT NEW.name, coalesce(NEW.severity, ''),"
+	"    NEW.state, 1 WHERE NEW.folded_into IS NULL"
+	"    ON CONFLICT (name, severity, state) DO UPDATE SET n = n + 1;"
+	"END;";
+
 static const char *const schema_steps[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 _Static_assert(sizeof(schema_steps) / sizeof(schema_steps[0]) ==
