@@ -1103,7 +1103,9 @@ store_open(const char *path)
 	    pragma(s, "PRAGMA synchronous = FULL") == -1 ||
 	    pragma(s, "PRAGMA cache_size = -32768") == -1 ||
 	    pragma(s, "PRAGMA temp_store = MEMORY") == -1 ||
-	    pragma(s, "PRAGMA foreign_keys = OFF") == -1)
+	    pragma(s, "PRAGMA foreign_keys = OFF") == -1 ||
+	    /* The tallies' delete triggers see the rows REPLACE removes. */
+	    pragma(s, "PRAGMA recursive_triggers = ON") == -1)
 		goto fail;
 	if (store_schema_upgrade(s->db, path, STORE_SCHEMA_VERSION) == -1 ||
 	    store_schema_kinds(s->db, path) == -1)

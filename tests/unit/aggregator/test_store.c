@@ -1036,7 +1036,18 @@ test_upgrade_v2(void)
 		    sqlite3_step(q) == SQLITE_ROW)
 			i = sqlite3_column_int(q, 0);
 		sqlite3_finalize(q);
-		is_int(i, 1, "the migration kind is at its version 1");
+		is_int(i, 2, "the migration kind is at its version 2");
+		i = -1;
+		if (sqlite3_prepare_v2(db, "SELECT (SELECT n FROM mig_tally "
+		    "WHERE name = 'migrations') = (SELECT count(*) FROM "
+		    "migrations) AND (SELECT n FROM mig_tally WHERE name = "
+		    "'vms') = (SELECT count(*) FROM vms) AND (SELECT count(*) "
+		    "FROM migrations) > 0", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			i = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		is_int(i, 1, "its mig_tally counts the migrations and VMs the "
+		    "upgraded database holds, and the triggers kept it since");
 		sqlite3_close(db);
 	}
 }
@@ -1179,6 +1190,9 @@ test_one_alert_per_migration(void)
 	st = store_q_status(s, &err);
 	is_int(geti(st, "alerts_firing"), 2, "status: 2 alerts firing, the "
 	    "folded ones not counted");
+	is_int(geti(st, "migrations_total"), 2, "status: 2 migrations, each "
+	    "rewritten by its sides' records (INSERT OR REPLACE) and counted "
+	    "once");
 	json_object_put(st);
 	store_close(s);
 	is_int(tally_diff(dbpath("fold.db")), 0, "the triggers' alert_tally "
@@ -1472,7 +1486,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	plan(206);
+	plan(208);
 	test_open_and_dedupe();
 	test_correlation();
 	test_outcomes();
