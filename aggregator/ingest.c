@@ -522,10 +522,15 @@ ingest_commit_soon(struct ingest *ig)
 		evtimer_add(ig->ev_commit, &zero);
 }
 
-/* The open group took enough: more frames wait for the next. */
+/*
+ * The open group took enough, or a batch is being stored in slices: more
+ * frames wait for the next group in their sockets, not parsed in memory.
+ */
 static int
 ingest_group_full(struct ingest *ig)
 {
+	if (!TAILQ_EMPTY(&ig->slicing))
+		return 1;
 	return ig->group_batches > 0 &&
 	    (ig->group_records >= INGEST_GROUP_RECORDS ||
 	    clock_mono_ns() - ig->group_t0 >= INGEST_GROUP_NS);
@@ -664,7 +669,9 @@ ingest_slice_soon(struct ingest *ig)
 /*
  * One turn of the batches stored in slices: slices of the first until
  * the turn's time is up; a batch whose last slice is stored is acked
- * like any other and its connection reads on.  A timer, not an active
+ * like any other, and its connection reads on after the group's commit,
+ * behind those that waited meanwhile (one batch is stored in slices at a
+ * time: the others wait in their sockets, not in memory).  A timer, not an active
  * event: the loop polls the sockets (the control socket's first) before
  * the next turn.
  */
@@ -709,8 +716,9 @@ ingest_slice_cb(evutil_socket_t fd, short events, void *arg)
 		slice_end(c);
 		if (conn_batch_stored(c, c->slice_seq, len) == -1)
 			continue;
-		bufferevent_enable(c->bev, EV_READ);
-		conn_read_cb(c->bev, c);	/* may free c */
+		/* Its next frames after those of the connections waiting. */
+		c->deferred = 1;
+		TAILQ_INSERT_TAIL(&ig->deferred, c, def_entry);
 	}
 	if (!TAILQ_EMPTY(&ig->slicing))
 		ingest_slice_soon(ig);
