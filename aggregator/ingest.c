@@ -219,13 +219,20 @@ ingest_trim_cb(evutil_socket_t fd, short events, void *arg)
 #endif
 }
 
+/* Arms a timer sec seconds away unless it is armed already. */
+static void
+timer_soon(struct event *ev, time_t sec)
+{
+	struct timeval tv = { sec, 0 };
+
+	if (!evtimer_pending(ev, NULL))
+		evtimer_add(ev, &tv);
+}
+
 static void
 ingest_trim_soon(struct ingest *ig)
 {
-	struct timeval tv = { 1, 0 };
-
-	if (!evtimer_pending(ig->ev_trim, NULL))
-		evtimer_add(ig->ev_trim, &tv);
+	timer_soon(ig->ev_trim, 1);
 }
 
 static void
@@ -516,10 +523,8 @@ conn_hello(struct ingest_conn *c, struct proto_msg *msg)
 static void
 ingest_commit_soon(struct ingest *ig)
 {
-	struct timeval zero = { 0, 0 };
-
-	if (ig->cb.commit != NULL && !evtimer_pending(ig->ev_commit, NULL))
-		evtimer_add(ig->ev_commit, &zero);
+	if (ig->cb.commit != NULL)
+		timer_soon(ig->ev_commit, 0);
 }
 
 /*
@@ -660,10 +665,7 @@ slice_end(struct ingest_conn *c)
 static void
 ingest_slice_soon(struct ingest *ig)
 {
-	struct timeval zero = { 0, 0 };
-
-	if (!evtimer_pending(ig->ev_slice, NULL))
-		evtimer_add(ig->ev_slice, &zero);
+	timer_soon(ig->ev_slice, 0);
 }
 
 /*

@@ -32,7 +32,7 @@ FUZZ_CPPFLAGS = -DSTRATA_VERSION='"$(PACKAGE_VERSION)"' \
 # What the targets include, for make to rebuild them when it changes.
 fuzz_common_h = $(top_srcdir)/tests/fuzz/fuzz.h $(top_srcdir)/lib/log.h
 fuzz_store_h = $(fuzz_common_h) $(top_srcdir)/tests/fuzz/fuzz_store.h \
-	$(top_srcdir)/lib/clock.h \
+	$(top_srcdir)/lib/clock.h $(top_srcdir)/lib/jwrite.h \
 	$(top_srcdir)/lib/sock.h $(top_srcdir)/lib/proto/proto.h \
 	$(top_srcdir)/aggregator/ctl.h $(top_srcdir)/aggregator/ingest.h \
 	$(top_srcdir)/aggregator/kind.h $(top_srcdir)/aggregator/cmd/cmd.h \
@@ -113,6 +113,7 @@ fuzz_store_src = \
 	$(top_srcdir)/aggregator/kinds/kernel/kind.c \
 	$(top_srcdir)/aggregator/kinds/kernel/cmd_kernel.c \
 	$(top_srcdir)/aggregator/fdbudget.c \
+	$(top_srcdir)/lib/jwrite.c \
 	$(top_srcdir)/lib/log.c \
 	$(top_srcdir)/lib/proto/proto.c \
 	$(top_srcdir)/lib/sock.c \

@@ -837,7 +837,7 @@ main(void)
 		is_int(stat_ingest(ig3, "groups"), s5.commits + s5.failed_commits,
 		    "ingest's stats count the groups");
 		ok(stat_ingest(ig3, "sliced") > 0 &&
-		    stat_ingest(ig3, "sliced") <= s5.batches,
+		    (uint64_t)stat_ingest(ig3, "sliced") <= s5.batches,
 		    "batches of more than 32 records were stored in slices "
 		    "(%" PRIu64 " of %" PRIu64 " batch calls), none lost or "
 		    "stored twice across the failed commit",
