@@ -13,7 +13,9 @@
 #    correlates them across nodes), a fresh aggregator and database;
 #    records/s on the wall clock and per CPU-second of the aggregator
 #    process (/proc/PID/stat), synchronous=FULL (the default) and, for
-#    N = 4, --durable no.
+#    N = 4, --durable no; beside each, the floor: as many corpus records
+#    inserted by a raw SQLite loop at the same synchronous mode
+#    (bench_floor), and that loop with a json-c parse of each record.
 # 3. Planner statistics: bench_store -R restart against -R continue, a
 #    batch's cost after a clean restart that left statistics of one VM.
 # 4. Queries: a database of >= 1 M rounds filled through the aggregator (4
@@ -52,9 +54,11 @@ RECORDS=${STRATA_BENCH_RECORDS:-150000}
 ROUNDS=${STRATA_BENCH_ROUNDS:-1000000}
 QUERIES=${STRATA_BENCH_QUERIES:-500}
 GEN="$top_builddir/tests/bench/bench_ingest"
+FLOOR="$top_builddir/tests/bench/bench_floor"
 LAT="$top_srcdir/tests/bench/ctl_latency.py"
 
-for p in "$IT_AGENT" "$IT_EMIT" "$IT_AGGREGATOR" "$IT_STRATACTL" "$GEN"; do
+for p in "$IT_AGENT" "$IT_EMIT" "$IT_AGGREGATOR" "$IT_STRATACTL" "$GEN" \
+    "$FLOOR"; do
 	[ -x "$p" ] || { echo "bench: $p is not built (make all)" >&2; exit 1; }
 done
 for p in lttng lttng-sessiond python3; do
@@ -136,24 +140,42 @@ ingest()
 	c1=$(cpu_ticks "$IT_AGG_PID")
 	it_ctl --json status >"$IT_DIR/$name.status"
 	it_stop_aggregator
+	# The floor, in the same run: as many records of the corpus by a
+	# raw SQLite loop at the aggregator's synchronous mode, then with a
+	# json-c parse of each record (bench_floor.c).
+	sync=full
+	case " $* " in *" --durable no "*) sync=normal ;; esac
+	sent=$(echo "$out" | awk '{ for (i = 1; i < NF; i++)
+	    if ($i == "records") print $(i + 1) }')
+	floor=$("$FLOOR" -n "$sent" -s "$sync" "$IT_DIR/$name.floor.db" \
+	    "$CORPUS") &&
+	floorj=$("$FLOOR" -j -n "$sent" -s "$sync" "$IT_DIR/$name.floor.db" \
+	    "$CORPUS") ||
+	    { echo "bench: bench_floor failed" >&2; exit 1; }
+	rm -f "$IT_DIR/$name.floor.db"*
 	python3 - "$out" "$((c1 - c0))" "$(getconf CLK_TCK)" \
-	    "$IT_DIR/$name.status" "$name" <<'EOF'
+	    "$IT_DIR/$name.status" "$name" "$floor" "$floorj" <<'EOF'
 import json, sys
-kv = sys.argv[1].split()
-r = dict(zip(kv[0::2], kv[1::2]))
+def kv(s):
+    s = s.split()
+    return dict(zip(s[0::2], s[1::2]))
+r = kv(sys.argv[1])
 recs, wall = int(r["records"]), float(r["wall_s"])
 cpu = int(sys.argv[2]) / int(sys.argv[3])
 st = json.load(open(sys.argv[4]))
 stored = st["counters"].get("records.stored", 0)
 ok = "" if stored == recs else " (stored %d of %d!)" % (stored, recs)
-print("| %s | %s | %d | %.2f | %.0f | %.2f | %.0f | %.2f |%s" % (
-    sys.argv[5], r["agents"], recs, wall, recs / wall, cpu,
-    recs / cpu if cpu else 0, float(r["generator_cpu_s"]), ok))
+fl = float(kv(sys.argv[6])["per_cpu_s"])
+flj = float(kv(sys.argv[7])["per_cpu_s"])
+rate = recs / cpu if cpu else 0
+print("| %s | %s | %d | %.2f | %.0f | %.2f | %.0f | %.0f | %.3f | %.0f | %.2f |%s" % (
+    sys.argv[5], r["agents"], recs, wall, recs / wall, cpu, rate,
+    fl, rate / fl, flj, float(r["generator_cpu_s"]), ok))
 EOF
 }
 
-HEAD="| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | generator CPU s |
-|---|---:|---:|---:|---:|---:|---:|---:|"
+HEAD="| run | agents | records | wall s | records/s | aggregator CPU s | records per aggregator CPU-s | raw SQLite floor per CPU-s | ratio to the floor | floor with a json-c parse, per CPU-s | generator CPU s |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 # ---- 2. ingest -------------------------------------------------------------------
 if [ -n "$AGENTS" ]; then

@@ -21,6 +21,12 @@ tests_bench_bench_ingest_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 tests_bench_bench_ingest_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSON_C_CFLAGS)
 tests_bench_bench_ingest_LDADD = $(AGENT_LIBS)
 
+# The floor under ingest: the same records by a raw SQLite insert loop.
+noinst_PROGRAMS += tests/bench/bench_floor
+tests_bench_bench_floor_SOURCES = tests/bench/bench_floor.c
+tests_bench_bench_floor_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS) $(JSON_C_CFLAGS)
+tests_bench_bench_floor_LDADD = $(SQLITE3_LIBS) $(JSON_C_LIBS)
+
 # `tests/bench/bench_store` prints the store's ingest and query numbers.
 noinst_PROGRAMS += tests/bench/bench_store
 tests_bench_bench_store_SOURCES = tests/bench/bench_store.c
