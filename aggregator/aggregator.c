@@ -38,7 +38,7 @@
 #include "tls.h"
 #include "aggregator.h"
 
-#define SLOW_BATCH_MS	1000	/* a store_records() slower than this is logged */
+#define SLOW_BATCH_MS	1000	/* a store_batch() slower than this is logged */
 #define DRAIN_MS	2000	/* at exit, how long streams may take to drain */
 #define REASSERT_MAX	10000	/* alerts of one store_q_alerts(), its most */
 
@@ -86,7 +86,7 @@ on_hello(void *arg, const char *node, const char *agent_version, int64_t wall_ns
 }
 
 static int
-on_batch(void *arg, const char *node, struct json_object *records)
+on_batch(void *arg, const char *node, const struct proto_rec *recs, size_t n)
 {
 	struct agg *agg = arg;
 	struct store_batch_counts bc;
@@ -95,19 +95,19 @@ on_batch(void *arg, const char *node, struct json_object *records)
 
 	r = store_group_begin(agg->store);
 	if (r == 0)
-		r = store_records(agg->store, node, records, clock_wall_ns());
+		r = store_batch(agg->store, node, recs, n, clock_wall_ns());
 	ms = mono_ms() - t0;
 	agg->batches++;
 	if (r == -1) {
 		agg->batch_fail++;
 		log_warnx("store: batch of %zu records from %s not stored",
-		    json_object_array_length(records), node);
+		    n, node);
 		return -1;
 	}
 	store_last_batch(agg->store, &bc);
 	if (ms > SLOW_BATCH_MS)
 		log_warnx("store: batch of %zu records from %s took %.0f ms",
-		    json_object_array_length(records), node, ms);
+		    n, node, ms);
 	log_debug("batch from %s: %u stored, %u duplicate, %u skipped, %.2f ms",
 	    node, bc.stored, bc.duplicate, bc.skipped, ms);
 	return 0;

@@ -131,7 +131,7 @@ struct ingest_conn {
 	int			 deferred;	/* in ig->deferred */
 	TAILQ_ENTRY(ingest_conn) def_entry;
 	/* A batch being stored slice by slice; its reads wait meanwhile. */
-	struct json_object	*slice;		/* the batch's records */
+	struct proto_batch	*slice;		/* the batch's records */
 	size_t			 slice_at;	/* the next one to store */
 	size_t			 slice_kept;	/* those in committed groups */
 	uint64_t		 slice_seq;
@@ -658,7 +658,7 @@ static void
 slice_end(struct ingest_conn *c)
 {
 	TAILQ_REMOVE(&c->ig->slicing, c, slice_entry);
-	json_object_put(c->slice);
+	proto_batch_unref(c->slice);
 	c->slice = NULL;
 }
 
@@ -682,9 +682,8 @@ ingest_slice_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct ingest *ig = arg;
 	struct ingest_conn *c;
-	struct json_object *part;
 	uint64_t t0 = clock_mono_ns();
-	size_t len, i, end;
+	size_t len, end;
 
 	while ((c = TAILQ_FIRST(&ig->slicing)) != NULL &&
 	    clock_mono_ns() - t0 < INGEST_TURN_NS) {
@@ -692,26 +691,17 @@ ingest_slice_cb(evutil_socket_t fd, short events, void *arg)
 			slice_end(c);
 			continue;
 		}
-		len = json_object_array_length(c->slice);
+		len = c->slice->n;
 		end = c->slice_at + INGEST_SLICE < len ?
 		    c->slice_at + INGEST_SLICE : len;
-		if ((part = json_object_new_array_ext((int)(end -
-		    c->slice_at))) == NULL) {
-			log_warnx("%s: out of memory", __func__);
-			break;
-		}
-		for (i = c->slice_at; i < end; i++)
-			json_object_array_add(part, json_object_get(
-			    json_object_array_get_idx(c->slice, i)));
 		if (ig->group_batches == 0)
 			ig->group_t0 = clock_mono_ns();
-		if (ig->cb.batch(ig->arg, c->node, part) != 0) {
-			json_object_put(part);
+		if (ig->cb.batch(ig->arg, c->node, c->slice->recs +
+		    c->slice_at, end - c->slice_at) != 0) {
 			slice_end(c);
 			(void)conn_store_failed(c, c->slice_seq);
 			continue;
 		}
-		json_object_put(part);
 		c->slice_at = end;
 		if (end < len)
 			continue;
@@ -745,10 +735,10 @@ conn_dispatch(struct ingest_conn *c, struct proto_msg *msg)
 	case PROTO_BATCH:
 		if (ig->group_batches == 0)
 			ig->group_t0 = clock_mono_ns();
-		n = json_object_array_length(msg->records);
+		n = msg->batch->n;
 		if (ig->cb.commit != NULL && n > INGEST_SLICE &&
 		    ig->cb.batch != NULL) {
-			c->slice = json_object_get(msg->records);
+			c->slice = proto_batch_ref(msg->batch);
 			c->slice_at = c->slice_kept = 0;
 			c->slice_seq = msg->seq;
 			TAILQ_INSERT_TAIL(&ig->slicing, c, slice_entry);
@@ -758,7 +748,7 @@ conn_dispatch(struct ingest_conn *c, struct proto_msg *msg)
 			return 0;
 		}
 		if (ig->cb.batch != NULL &&
-		    ig->cb.batch(ig->arg, c->node, msg->records) != 0)
+		    ig->cb.batch(ig->arg, c->node, msg->batch->recs, n) != 0)
 			return conn_store_failed(c, msg->seq);
 		return conn_batch_stored(c, msg->seq, n);
 	case PROTO_HEARTBEAT:

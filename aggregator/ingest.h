@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
+#include "proto.h"
 
 struct ingest;
 struct ssl_ctx_st;
@@ -34,8 +35,9 @@ struct ingest_cb {
 	/* Handshake accepted: node name, agent version, agent wall clock. */
 	void	(*hello)(void *arg, const char *node, const char *agent_version,
 		    int64_t wall_ns);
-	/* A batch (JSON array of records): 0 when durably stored -> acked. */
-	int	(*batch)(void *arg, const char *node, struct json_object *records);
+	/* A batch (n records, their text): 0 when durably stored -> acked. */
+	int	(*batch)(void *arg, const char *node,
+		    const struct proto_rec *recs, size_t n);
 	/* A heartbeat with the agent's counters. */
 	void	(*stats)(void *arg, const char *node, struct json_object *stats);
 	/* The connection of node closed (for any reason, ingest_destroy too). */

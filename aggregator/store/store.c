@@ -22,6 +22,8 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "jscan.h"
+#include "proto.h"
 #include "clock.h"
 #include "kind.h"
 #include "store.h"
@@ -694,52 +696,27 @@ store_skip(struct store *s, enum store_skip why, const struct store_rec *r,
 	return AGG_SKIPPED;
 }
 
-/* One record of a batch: 0 when stored or skipped, -1 on a database error. */
+/*
+ * One record of a batch whose kind is t and whose members are in rec:
+ * 0 when stored or skipped, -1 on a database error.
+ */
 static int
-ingest_one(struct store *s, const char *node, struct json_object *obj,
-    size_t i, int64_t *ahead)
+ingest_rec(struct store *s, const struct store_rtype *t,
+    struct store_rec *rec, int64_t *ahead)
 {
-	const struct store_rtype *t;
-	struct store_rec rec;
-	struct json_object *kv;
-	const char *kind;
 	enum agg_ingest r;
 	int64_t ts;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.node = node;
-	rec.i = i;
-	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		store_skip(s, SKIP_NOT_OBJECT, &rec, NULL);
-		return 0;
-	}
-	if (!json_object_object_get_ex(obj, "kind", &kv) || kv == NULL) {
-		store_skip(s, SKIP_NO_KIND, &rec, NULL);
-		return 0;
-	}
-	if (!json_object_is_type(kv, json_type_string)) {
-		store_skip(s, SKIP_BAD_FIELD, &rec, "kind");
-		return 0;
-	}
-	if ((kind = json_object_get_string(kv))[0] == '\0') {
-		store_skip(s, SKIP_NO_KIND, &rec, NULL);
-		return 0;
-	}
-	if ((t = rtype_find(s, kind)) == NULL) {
-		store_skip(s, SKIP_UNKNOWN_KIND, &rec, kind);
-		return 0;
-	}
-	rec_scan(t, obj, &rec);
-	if (t->t_ns < 0 || store_rec_i64(&rec, t->t_ns, &ts) != STORE_FLD_OK)
+	if (t->t_ns < 0 || store_rec_i64(rec, t->t_ns, &ts) != STORE_FLD_OK)
 		ts = STORE_NONE;
 	else if (!store_time_ok(s, ts)) {
-		store_skip(s, SKIP_OUT_OF_RANGE, &rec, "t_ns");
+		store_skip(s, SKIP_OUT_OF_RANGE, rec, "t_ns");
 		return 0;
 	}
 	if (t->rec == NULL)
-		r = store_alert_ingest(s, &rec);
+		r = store_alert_ingest(s, rec);
 	else
-		r = t->rec->ingest(s, s->kstate[t->kind], &rec);
+		r = t->rec->ingest(s, s->kstate[t->kind], rec);
 	/* How far the node's trace clock runs ahead of ours, at least. */
 	if ((r == AGG_STORED || r == AGG_DUPLICATE) && ts != STORE_NONE &&
 	    ts - s->now_ns > *ahead && ts - s->now_ns < STORE_CLOCK_MAX_AHEAD_NS)
@@ -760,6 +737,153 @@ ingest_one(struct store *s, const char *node, struct json_object *obj,
 	}
 }
 
+/* The record type a `kind` member names, or NULL with the skip counted. */
+static const struct store_rtype *
+rec_kind(struct store *s, struct json_object *kv, int present,
+    const struct store_rec *rec)
+{
+	const struct store_rtype *t;
+	const char *kind;
+
+	if (!present || kv == NULL) {
+		store_skip(s, SKIP_NO_KIND, rec, NULL);
+		return NULL;
+	}
+	if (!json_object_is_type(kv, json_type_string)) {
+		store_skip(s, SKIP_BAD_FIELD, rec, "kind");
+		return NULL;
+	}
+	if ((kind = json_object_get_string(kv))[0] == '\0') {
+		store_skip(s, SKIP_NO_KIND, rec, NULL);
+		return NULL;
+	}
+	if ((t = rtype_find(s, kind)) == NULL)
+		store_skip(s, SKIP_UNKNOWN_KIND, rec, kind);
+	return t;
+}
+
+/* One record of a batch as a json-c object. */
+static int
+ingest_one(struct store *s, const char *node, struct json_object *obj,
+    size_t i, int64_t *ahead)
+{
+	const struct store_rtype *t;
+	struct store_rec rec;
+	struct json_object *kv = NULL;
+	int present;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.node = node;
+	rec.i = i;
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+		store_skip(s, SKIP_NOT_OBJECT, &rec, NULL);
+		return 0;
+	}
+	present = json_object_object_get_ex(obj, "kind", &kv);
+	if ((t = rec_kind(s, kv, present, &rec)) == NULL)
+		return 0;
+	rec_scan(t, obj, &rec);
+	return ingest_rec(s, t, &rec, ahead);
+}
+
+/* A value of a record's text as json-c has it; NULL for null. */
+static struct json_object *
+text_value(struct store *s, const struct jscan_span *v)
+{
+	/* The byte after the value (a ',' or the '}') ends a number. */
+	json_tokener_reset(s->tok);
+	return json_tokener_parse_ex(s->tok, v->p, (int)v->len + 1);
+}
+
+/*
+ * One record of a batch as its text (scanned by lib/proto: an object,
+ * valid JSON): its members indexed in one pass, only those its kind reads
+ * made values.  A record with more members than that, or an escaped
+ * member name, is parsed whole instead (json-c's reading of the names).
+ */
+#define TEXT_MEMBERS	128
+
+static int
+ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
+    size_t i, int64_t *ahead)
+{
+	const struct store_rtype *t;
+	struct store_rec rec;
+	struct jscan_member m[TEXT_MEMBERS];
+	struct json_object *kv = NULL, *whole = NULL, *o;
+	const char *p = pr->text, *end = pr->text + pr->len, *err, *f;
+	int first = 1, r, k, c, kind = -1, at[STORE_REC_MAX];
+	size_t nm = 0, j;
+
+	while ((r = jscan_member(&p, end, 0, &first, &m[nm], &err)) == 1) {
+		if (m[nm].escaped || ++nm == TEXT_MEMBERS)
+			break;
+	}
+	if (r != 0) {
+		/* Not for the scan: json-c reads it as it always did. */
+		json_tokener_reset(s->tok);
+		o = json_tokener_parse_ex(s->tok, pr->text, (int)pr->len);
+		r = ingest_one(s, node, o, i, ahead);
+		json_object_put(o);
+		return r;
+	}
+
+	memset(&rec, 0, sizeof(rec));
+	rec.node = node;
+	rec.i = i;
+	rec.text = pr->text;
+	rec.len = pr->len;
+	rec.whole = &whole;
+	for (j = 0; j < nm; j++)
+		if (m[j].keylen == 4 && memcmp(m[j].key, "kind", 4) == 0)
+			kind = (int)j;
+	if (kind >= 0)
+		kv = text_value(s, &m[kind].val);
+	t = rec_kind(s, kv, kind >= 0, &rec);
+	json_object_put(kv);
+	if (t == NULL)
+		return 0;
+
+	/* The last of a name counts, as in json-c's object. */
+	for (k = 0; k < STORE_REC_MAX; k++)
+		at[k] = -1;
+	for (j = 0; j < nm; j++) {
+		c = (unsigned char)m[j].key[0];
+		if (m[j].keylen == 0 || c >= 0x80)
+			continue;
+		for (k = t->lo[c]; k < t->hi[c]; k++) {
+			f = t->fields[k];
+			if (strncmp(f, m[j].key, m[j].keylen) == 0 &&
+			    f[m[j].keylen] == '\0') {
+				at[k] = (int)j;
+				break;
+			}
+		}
+	}
+	for (k = 0; k < STORE_REC_MAX && t->fields[k] != NULL; k++)
+		if (at[k] >= 0)
+			rec.v[k] = text_value(s, &m[at[k]].val);
+	r = ingest_rec(s, t, &rec, ahead);
+	for (k = 0; k < STORE_REC_MAX; k++)
+		json_object_put(rec.v[k]);
+	json_object_put(whole);
+	return r;
+}
+
+struct json_object *
+store_rec_obj(const struct store_rec *r)
+{
+	struct json_tokener *tok;
+
+	if (r->obj != NULL || r->whole == NULL)
+		return r->obj;
+	if (*r->whole == NULL && (tok = json_tokener_new()) != NULL) {
+		*r->whole = json_tokener_parse_ex(tok, r->text, (int)r->len);
+		json_tokener_free(tok);
+	}
+	return *r->whole;
+}
+
 static void
 kinds_batch_end(struct store *s)
 {
@@ -770,13 +894,14 @@ kinds_batch_end(struct store *s)
 			agg_kind_table[k]->batch_end(s->kstate[k]);
 }
 
-int
-store_records(struct store *s, const char *node, struct json_object *records,
-    int64_t now_ns)
+/* A batch of len records, either a json-c array or recs (an agent's). */
+static int
+batch_store(struct store *s, const char *node, struct json_object *records,
+    const struct proto_rec *recs, size_t len, int64_t now_ns)
 {
 	const struct agg_kind *kd;
 	sqlite3_stmt *st;
-	size_t i, len;
+	size_t i;
 	int64_t ahead = STORE_NONE;
 	unsigned skipped = 0;
 	int k;
@@ -788,20 +913,15 @@ store_records(struct store *s, const char *node, struct json_object *records,
 		log_warnx("%s: a batch without a node", __func__);
 		return -1;
 	}
-	if (records == NULL || !json_object_is_type(records, json_type_array)) {
-		log_warnx("%s: node %s: a batch is a JSON array", __func__,
-		    node);
-		return -1;
-	}
 	s->now_ns = now_ns;
 	if (store_tx_begin(s) == -1)
 		return -1;
 	if (node_seen(s, node, now_ns) == -1)
 		goto fail;
-	len = json_object_array_length(records);
 	for (i = 0; i < len; i++)
-		if (ingest_one(s, node, json_object_array_get_idx(records, i),
-		    i, &ahead) == -1)
+		if ((records != NULL ? ingest_one(s, node,
+		    json_object_array_get_idx(records, i), i, &ahead) :
+		    ingest_text(s, node, &recs[i], i, &ahead)) == -1)
 			goto fail;
 	if (ahead != STORE_NONE && store_clock_bound(s, node, ahead) == -1)
 		goto fail;
@@ -842,6 +962,26 @@ store_records(struct store *s, const char *node, struct json_object *records,
 	kinds_batch_end(s);
 	memset(&s->last, 0, sizeof(s->last));
 	return -1;
+}
+
+int
+store_records(struct store *s, const char *node, struct json_object *records,
+    int64_t now_ns)
+{
+	if (records == NULL || !json_object_is_type(records, json_type_array)) {
+		log_warnx("%s: node %s: a batch is a JSON array", __func__,
+		    node != NULL ? node : "(none)");
+		return -1;
+	}
+	return batch_store(s, node, records, NULL,
+	    json_object_array_length(records), now_ns);
+}
+
+int
+store_batch(struct store *s, const char *node, const struct proto_rec *recs,
+    size_t n, int64_t now_ns)
+{
+	return batch_store(s, node, NULL, recs, n, now_ns);
 }
 
 void
@@ -1086,6 +1226,10 @@ store_open(const char *path)
 	}
 	if (rtypes_make(s) == -1)
 		goto fail;
+	if ((s->tok = json_tokener_new()) == NULL) {
+		log_warnx("%s: json_tokener_new", __func__);
+		goto fail;
+	}
 	if ((s->batch_rt = calloc(s->nrt + 1, sizeof(*s->batch_rt))) == NULL) {
 		log_warn("%s: calloc", __func__);
 		goto fail;
@@ -1164,6 +1308,8 @@ store_close(struct store *s)
 	free(s->kstate);
 	free(s->rt);
 	free(s->aev);
+	if (s->tok != NULL)
+		json_tokener_free(s->tok);
 	free(s->path);
 	free(s);
 }

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 struct store;
+struct proto_rec;
 struct prom;
 
 /* The PRAGMA user_version this code writes; a newer database is refused. */
@@ -77,6 +78,12 @@ int		 store_node_stats(struct store *, const char *node,
  */
 int		 store_records(struct store *, const char *node,
 		    struct json_object *records, int64_t now_ns);
+/*
+ * The same for records as an agent sends them (lib/proto/proto.h): each
+ * record's text, scanned; only the members its kind reads are parsed.
+ */
+int		 store_batch(struct store *, const char *node,
+		    const struct proto_rec *recs, size_t n, int64_t now_ns);
 void		 store_last_batch(struct store *, struct store_batch_counts *);
 /* Marks nodes not seen for stale_ns stale and fires node.stale once each. */
 int		 store_check_stale(struct store *, int64_t now_ns, int64_t stale_ns);

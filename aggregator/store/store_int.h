@@ -104,6 +104,7 @@ struct store {
 	struct store_ingested	*ing;		/* store_metrics.c */
 	size_t			 ning, ingcap;
 	char			 errbuf[256];	/* what *err points to */
+	struct json_tokener	*tok;		/* a record's members, from text */
 };
 
 /* store_ckpt.c */

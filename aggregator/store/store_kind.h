@@ -22,10 +22,18 @@
 
 /* A record as its ingest function sees it: its members, found once. */
 struct store_rec {
-	struct json_object	*obj;		/* the whole record */
+	/*
+	 * The whole record: NULL when it came as text (an agent's BATCH),
+	 * whose members of agg_record.fields alone are values; then
+	 * store_rec_obj() parses the whole text, once.
+	 */
+	struct json_object	*obj;
 	const char		*node;		/* of the batch */
 	size_t			 i;		/* its place in the batch */
 	struct json_object	*v[STORE_REC_MAX]; /* by agg_record.fields */
+	const char		*text;		/* its JSON text, or NULL */
+	size_t			 len;
+	struct json_object	**whole;	/* store_rec_obj()'s, of text */
 };
 
 /* Record members: a value of the wrong type is "bad", null is "absent". */
@@ -80,6 +88,8 @@ enum agg_ingest	 store_skip(struct store *, enum store_skip,
 /* Scans obj as a record of type name (another record's parts). */
 int		 store_rec_as(struct store *, const char *name,
 		    struct json_object *obj, struct store_rec *);
+/* The whole record as a json-c object (parsed from its text if need be). */
+struct json_object *store_rec_obj(const struct store_rec *);
 enum store_fld	 store_rec_str(const struct store_rec *, int, const char **);
 enum store_fld	 store_rec_i64(const struct store_rec *, int, int64_t *);
 enum store_fld	 store_rec_dbl(const struct store_rec *, int, double *);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "proto.h"
 
 #define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -58,6 +59,7 @@ proto_msg_clear(struct proto_msg *msg)
 {
 	if (msg->body != NULL)
 		json_object_put(msg->body);
+	proto_batch_unref(msg->batch);
 	memset(msg, 0, sizeof(*msg));
 }
 
@@ -162,63 +164,160 @@ shape_seq(struct proto_dec *dec, struct proto_msg *msg)
 	return 0;
 }
 
+struct proto_batch *
+proto_batch_ref(struct proto_batch *b)
+{
+	b->refs++;
+	return b;
+}
+
+void
+proto_batch_unref(struct proto_batch *b)
+{
+	if (b == NULL || --b->refs > 0)
+		return;
+	free(b->recs);
+	free(b->text);
+	free(b);
+}
+
+/* Adds record k of b, [p, p + len), checking its size and shape. */
+static int
+batch_add(struct proto_dec *dec, struct proto_batch *b, size_t *cap,
+    const struct jscan_span *v)
+{
+	struct proto_rec *r;
+	size_t n;
+
+	if (v->type != JS_OBJECT)
+		return dec_fail(dec, PROTO_E_SHAPE, "BATCH body: record %zu is "
+		    "not an object", b->n);
+	if (v->len > PROTO_RECORD_MAX)
+		return dec_fail(dec, PROTO_E_SIZE, "BATCH body: record %zu is "
+		    "%zu bytes, over the cap of %u bytes a record", b->n,
+		    v->len, PROTO_RECORD_MAX);
+	if (b->n == *cap) {
+		n = *cap ? *cap * 2 : 64;
+		if ((r = reallocarray(b->recs, n, sizeof(*r))) == NULL)
+			return dec_fail(dec, PROTO_E_SIZE, "BATCH body: out of "
+			    "memory");
+		b->recs = r;
+		*cap = n;
+	}
+	b->recs[b->n].text = v->p;
+	b->recs[b->n].len = v->len;
+	b->n++;
+	return 0;
+}
+
+/* The elements of the records array v into b. */
+static int
+batch_records(struct proto_dec *dec, struct proto_batch *b,
+    const struct jscan_span *v)
+{
+	const char *p = v->p + 1, *end = v->p + v->len, *err;
+	struct jscan_span e;
+	size_t cap = 0;
+
+	b->n = 0;
+	for (;;) {
+		p = jscan_ws(p, end);
+		if (*p == ']')
+			return 0;
+		if (*p == ',')
+			p = jscan_ws(p + 1, end);
+		e.p = p;
+		e.type = jscan_value(&p, end, 2, &err);	/* scanned before */
+		e.len = (size_t)(p - e.p);
+		if (batch_add(dec, b, &cap, &e) == -1)
+			return -1;
+	}
+}
+
 /*
- * A record is at most PROTO_RECORD_MAX bytes as sent.  Measured on the
- * body's bytes before they are parsed, so a huge record is refused
- * without building it: the elements of an array directly inside the body
- * (a BATCH's "records"), strings skipped with their escapes.  Malformed
- * JSON is left to the parser.
+ * A BATCH body, scanned without building a tree (lib/jscan.c): an object
+ * with a positive integer "seq" and a "records" array of objects of at
+ * most PROTO_RECORD_MAX bytes each; its other members are scanned and
+ * left.  The records point into a copy of the body (msg->batch).
  */
 static int
-dec_records_size(struct proto_dec *dec, const uint8_t *p, size_t n)
+dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
+    size_t blen)
 {
-	size_t i, b, start = SIZE_MAX, k = 0;
-	int depth = 0, arr = 0;		/* the container at depth 2 is an array */
-	const uint8_t *q;
-	uint8_t c;
+	struct proto_batch *b;
+	struct jscan_member m;
+	struct jscan_span recs = { NULL, 0, JS_ERROR };
+	struct json_object *sv = NULL;
+	const char *p, *end, *err = "";
+	enum jscan_type t;
+	int first = 1, r, have_seq = 0;
 
-	for (i = 0; i < n; i++) {
-		c = p[i];
-		if (depth == 2 && arr && start == SIZE_MAX && c != ',' &&
-		    c != ']' && c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			start = i;
-		switch (c) {
-		case '"':
-			/* To the next quote not escaped by an odd run of '\\'. */
-			for (;;) {
-				q = memchr(p + i + 1, '"', n - i - 1);
-				if (q == NULL)
-					return 0;	/* the parser says why */
-				i = (size_t)(q - p);
-				for (b = 0; p[i - 1 - b] == '\\'; b++)
-					;
-				if (b % 2 == 0)
-					break;
-			}
-			break;
-		case '{':
-		case '[':
-			if (++depth == 2)
-				arr = c == '[';
-			break;
-		case '}':
-		case ']':
-		case ',':
-			if (depth == 2 && arr && start != SIZE_MAX) {
-				if (i - start > PROTO_RECORD_MAX)
-					return dec_fail(dec, PROTO_E_SIZE, "BATCH "
-					    "body: record %zu is %zu bytes, over "
-					    "the cap of %u bytes a record", k,
-					    i - start, PROTO_RECORD_MAX);
-				start = SIZE_MAX;
-				k++;
-			}
-			if (c != ',')
-				depth--;
-			break;
-		}
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->text = malloc(blen + 1)) == NULL) {
+		free(b);
+		return dec_fail(dec, PROTO_E_SIZE, "BATCH body: out of memory");
 	}
-	return 0;
+	b->refs = 1;
+	memcpy(b->text, body, blen);
+	b->text[blen] = '\0';
+	p = b->text;
+	end = b->text + blen;
+	if ((t = jscan_value(&p, end, 0, &err)) == JS_ERROR) {
+		r = dec_fail(dec, PROTO_E_JSON, "BATCH body is not JSON: %s",
+		    err);
+		goto out;
+	}
+	if (jscan_ws(p, end) != end) {
+		r = dec_fail(dec, PROTO_E_JSON, "BATCH body: bytes after the "
+		    "JSON value");
+		goto out;
+	}
+	if (t != JS_OBJECT) {
+		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body is not a JSON "
+		    "object");
+		goto out;
+	}
+	/* Valid JSON: the members one by one (the last of a name counts). */
+	p = b->text;
+	while (jscan_member(&p, end, 0, &first, &m, &err) == 1) {
+		if (m.escaped)
+			continue;
+		if (m.keylen == 3 && memcmp(m.key, "seq", 3) == 0) {
+			if (sv != NULL)
+				json_object_put(sv);
+			/* The byte after the value ends a number. */
+			json_tokener_reset(dec->tok);
+			sv = json_tokener_parse_ex(dec->tok, m.val.p,
+			    (int)m.val.len + 1);
+			have_seq = 1;
+		} else if (m.keylen == 7 && memcmp(m.key, "records", 7) == 0)
+			recs = m.val;
+	}
+	if (!have_seq || sv == NULL || !json_object_is_type(sv, json_type_int)) {
+		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"seq\" missing "
+		    "or not an integer");
+		goto out;
+	}
+	if (json_object_get_int64(sv) < 1) {
+		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: seq %" PRId64
+		    " is not positive", json_object_get_int64(sv));
+		goto out;
+	}
+	msg->seq = (uint64_t)json_object_get_int64(sv);
+	if (recs.type != JS_ARRAY) {
+		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"records\" "
+		    "missing or not an array");
+		goto out;
+	}
+	if ((r = batch_records(dec, b, &recs)) == 0) {
+		msg->batch = b;
+		b = NULL;
+	}
+ out:
+	if (sv != NULL)
+		json_object_put(sv);
+	proto_batch_unref(b);
+	return r == 0 ? 0 : PROTO_ERROR;
 }
 
 /* Checks the members each type must carry and points msg's fields at them. */
@@ -227,7 +326,6 @@ dec_shape(struct proto_dec *dec, struct proto_msg *msg)
 {
 	struct json_object *v;
 	int64_t n;
-	size_t i, len;
 
 	switch (msg->type) {
 	case PROTO_HELLO:
@@ -256,19 +354,7 @@ dec_shape(struct proto_dec *dec, struct proto_msg *msg)
 	case PROTO_REFUSE:
 		return shape_str(dec, msg, "reason", &msg->reason);
 	case PROTO_BATCH:
-		if (shape_seq(dec, msg) == -1)
-			return -1;
-		if ((msg->records = member(msg->body, "records", json_type_array)) == NULL)
-			return dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"records\" "
-			    "missing or not an array");
-		len = json_object_array_length(msg->records);
-		for (i = 0; i < len; i++) {
-			v = json_object_array_get_idx(msg->records, i);
-			if (!json_object_is_type(v, json_type_object))
-				return dec_fail(dec, PROTO_E_SHAPE, "BATCH body: "
-				    "record %zu is not an object", i);
-		}
-		return 0;
+		return 0;			/* dec_batch(), no tree */
 	case PROTO_ACK:
 		return shape_seq(dec, msg);
 	case PROTO_HEARTBEAT:
@@ -338,9 +424,16 @@ proto_decode(struct proto_dec *dec, const void *buf, size_t len,
 	if (len < dec->need)
 		return PROTO_NEED_MORE;
 
-	if (type == PROTO_BATCH && blen > PROTO_RECORD_MAX &&
-	    dec_records_size(dec, p + PROTO_HDRLEN, blen) == PROTO_ERROR)
-		return PROTO_ERROR;
+	if (type == PROTO_BATCH) {
+		if (dec_batch(dec, msg, (const char *)p + PROTO_HDRLEN,
+		    blen) == PROTO_ERROR)
+			return PROTO_ERROR;
+		msg->type = type;
+		msg->framelen = dec->need;
+		*used = dec->need;
+		dec->need = PROTO_HDRLEN;
+		return PROTO_OK;
+	}
 	json_tokener_reset(dec->tok);
 	obj = json_tokener_parse_ex(dec->tok, (const char *)p + PROTO_HDRLEN, (int)blen);
 	jerr = json_tokener_get_error(dec->tok);

@@ -87,6 +87,24 @@ enum proto_errcode {
 };
 
 /* One decoded message.  The pointers point into body and live as long as it. */
+/* A BATCH record: its JSON text, scanned (an object, valid JSON). */
+struct proto_rec {
+	const char		*text;
+	size_t			 len;
+};
+
+/*
+ * A BATCH's records, pointing into a copy of the body (lib/jscan.c scans
+ * the body; no json-c tree is built of it).  Counted references: ingest
+ * keeps a batch it stores slice by slice after the frame is gone.
+ */
+struct proto_batch {
+	int			 refs;
+	size_t			 n;
+	struct proto_rec	*recs;
+	char			*text;		/* the body */
+};
+
 struct proto_msg {
 	enum proto_type		 type;
 	size_t			 framelen;	/* header + body bytes */
@@ -98,7 +116,7 @@ struct proto_msg {
 	const char		*token;		/* HELLO, NULL when absent */
 	int64_t			 wall_ns;	/* HELLO, HEARTBEAT */
 	uint64_t		 seq;		/* BATCH, ACK */
-	struct json_object	*records;	/* BATCH: array of objects */
+	struct proto_batch	*batch;		/* BATCH: its records (body NULL) */
 	struct json_object	*stats;		/* HEARTBEAT: object */
 	const char		*reason;	/* REFUSE */
 	uint32_t		 max_frame;	/* WELCOME */
@@ -132,6 +150,8 @@ void		 proto_dec_free(struct proto_dec *);
 int		 proto_decode(struct proto_dec *, const void *buf, size_t len,
 		    struct proto_msg *msg, size_t *used);
 void		 proto_msg_clear(struct proto_msg *);
+struct proto_batch *proto_batch_ref(struct proto_batch *);
+void		 proto_batch_unref(struct proto_batch *);
 const char	*proto_type_name(int type);
 
 void		 proto_buf_reset(struct proto_buf *);

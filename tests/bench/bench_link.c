@@ -32,9 +32,10 @@ static uint64_t		 fed;
 static char		 pad[4096];
 
 static int
-sink_batch(void *arg, const char *node, struct json_object *records)
+sink_batch(void *arg, const char *node, const struct proto_rec *recs,
+    size_t n)
 {
-	got += json_object_array_length(records);
+	got += n;
 	if (got >= want)
 		event_base_loopbreak(base);
 	return 0;

@@ -115,7 +115,7 @@ fuzz_store_src = \
 	$(top_srcdir)/aggregator/fdbudget.c \
 	$(top_srcdir)/lib/jwrite.c \
 	$(top_srcdir)/lib/log.c \
-	$(top_srcdir)/lib/proto/proto.c \
+	$(top_srcdir)/lib/proto/proto.c $(top_srcdir)/lib/jscan.c \
 	$(top_srcdir)/lib/sock.c \
 	$(top_srcdir)/lib/prom.c \
 	$(top_srcdir)/lib/utf8.c \
@@ -167,7 +167,7 @@ fuzz_agent_conf_src = $(top_srcdir)/tests/fuzz/fuzz_agent_conf.c \
 	$(fuzz_analyzers_src) \
 	$(top_srcdir)/lib/conf.c $(top_srcdir)/lib/log.c $(top_srcdir)/lib/ev.c \
 	$(top_srcdir)/lib/vmreg.c $(top_srcdir)/lib/httpd.c \
-	$(top_srcdir)/lib/proto/proto.c
+	$(top_srcdir)/lib/proto/proto.c $(top_srcdir)/lib/jscan.c
 fuzz_agent_conf_libs = $(JSON_C_LIBS) $(LTTNG_CTL_LIBS) $(LIBEVENT_LIBS) \
 	$(LIBSYSTEMD_LIBS) -lm
 
@@ -175,7 +175,7 @@ fuzz_agg_conf_src = $(top_srcdir)/tests/fuzz/fuzz_agg_conf.c \
 	$(top_srcdir)/aggregator/aggregator_conf.c \
 	$(top_srcdir)/aggregator/alertout.c $(top_srcdir)/lib/conf.c \
 	$(top_srcdir)/lib/log.c $(top_srcdir)/lib/token.c \
-	$(top_srcdir)/lib/proto/proto.c $(top_srcdir)/lib/httpd.c \
+	$(top_srcdir)/lib/proto/proto.c $(top_srcdir)/lib/jscan.c $(top_srcdir)/lib/httpd.c \
 	$(top_srcdir)/lib/tls.c $(top_srcdir)/aggregator/alertmgr.c
 fuzz_agg_conf_libs = $(JSON_C_LIBS) $(LIBEVENT_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) -lm

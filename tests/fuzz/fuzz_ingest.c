@@ -16,7 +16,7 @@
  * on_batch, on_stats, on_commit: group commit, the batches acknowledged
  * after their group's commit), into a real store, made by store_open() on a
  * temporary file once, then held in memory (fuzz_store.h):
- * store_node_hello(), store_records() with the record kinds' ingest and
+ * store_node_hello(), store_batch() with the record kinds' ingest and
  * correlation, store_node_stats().
  *
  * Every input starts from an empty store (its tables emptied), at the
@@ -82,18 +82,18 @@ on_hello(void *arg, const char *node, const char *agent_version,
 }
 
 static int
-on_batch(void *arg, const char *node, struct json_object *records)
+on_batch(void *arg, const char *node, const struct proto_rec *recs, size_t n)
 {
 	struct store_batch_counts bc;
 
 	if (store_group_begin(store) == -1 ||
-	    store_records(store, node, records, FUZZ_NOW_NS) == -1)
+	    store_batch(store, node, recs, n, FUZZ_NOW_NS) == -1)
 		return -1;
 	store_last_batch(store, &bc);
 	FUZZ_CHECK(bc.stored + bc.duplicate + bc.skipped <=
-	    json_object_array_length(records), "batch counts %u+%u+%u over "
+	    n, "batch counts %u+%u+%u over "
 	    "%zu records", bc.stored, bc.duplicate, bc.skipped,
-	    json_object_array_length(records));
+	    n);
 	return 0;
 }
 

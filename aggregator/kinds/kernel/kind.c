@@ -281,7 +281,7 @@ latest(struct store *s, sqlite3_stmt *get, sqlite3_stmt *put,
 	sqlite3_reset(st);
 	if (r == -1)
 		return AGG_ERROR;
-	if ((raw = app_raw(rec->obj)) == NULL)
+	if ((raw = app_raw(store_rec_obj(rec))) == NULL)
 		return AGG_ERROR;
 	st = store_reset(put);
 	n = 1;

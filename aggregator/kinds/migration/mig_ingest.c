@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 #include <json-c/json.h>
 
+#include "jscan.h"
 #include "log.h"
 #include "mig_int.h"
 
@@ -245,6 +246,60 @@ ingest_embedded_rounds(struct mig *m, struct mig_touch *e,
 	return 0;
 }
 
+/*
+ * The record's text without its "rounds" member, cut out of the text as
+ * the agent sent it; NULL when the text does not lend itself (no text,
+ * an escaped or a repeated name): then json-c writes it.
+ */
+static char *
+text_without_rounds(const struct store_rec *rec)
+{
+	struct jscan_member m;
+	const char *p, *end, *err, *cut0 = NULL, *cut1 = NULL, *prev_end = NULL;
+	int first = 1, r, at = 0, after = 0;
+	size_t n;
+	char *raw;
+
+	if (rec->text == NULL)
+		return NULL;
+	p = rec->text;
+	end = rec->text + rec->len;
+	while ((r = jscan_member(&p, end, 0, &first, &m, &err)) == 1) {
+		if (m.escaped)
+			return NULL;
+		if (after) {		/* the member after a first "rounds" */
+			cut1 = m.key - 1;
+			after = 0;
+		}
+		if (m.keylen == 6 && memcmp(m.key, "rounds", 6) == 0) {
+			if (at++)
+				return NULL;
+			if (prev_end != NULL) {	/* from the comma before it */
+				cut0 = prev_end;
+				cut1 = m.val.p + m.val.len;
+			} else {		/* to the name after it */
+				cut0 = m.key - 1;
+				cut1 = m.val.p + m.val.len;
+				after = 1;
+			}
+		}
+		prev_end = m.val.p + m.val.len;
+	}
+	if (r != 0)
+		return NULL;
+	if (cut0 == NULL)
+		return strndup(rec->text, rec->len);
+	if (after)			/* "rounds" alone: the '}' follows */
+		cut1 = jscan_ws(cut1, end);
+	n = (size_t)(cut0 - rec->text) + (size_t)(end - cut1);
+	if ((raw = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(raw, rec->text, (size_t)(cut0 - rec->text));
+	memcpy(raw + (cut0 - rec->text), cut1, (size_t)(end - cut1));
+	raw[n] = '\0';
+	return raw;
+}
+
 /* The record as stored in migration_sides.raw: without its rounds. */
 static char *
 raw_without_rounds(struct json_object *rec)
@@ -399,7 +454,8 @@ mig_ingest_side(struct store *s, void *arg, const struct store_rec *rec)
 	if ((bad = side_range(s, rec, why, sizeof(why))) != NULL)
 		return store_skip(s, SKIP_OUT_OF_RANGE, rec, bad);
 	outcome = store_opt_str(rec, MF_OUTCOME);
-	if ((raw = raw_without_rounds(rec->obj)) == NULL) {
+	if ((raw = text_without_rounds(rec)) == NULL &&
+	    (raw = raw_without_rounds(store_rec_obj(rec))) == NULL) {
 		log_warn("%s: raw record", __func__);
 		return AGG_ERROR;
 	}
@@ -477,7 +533,7 @@ mig_kind_alert(struct store *s, void *arg, struct store_alert_in *a)
 	struct json_object *v;
 	const char *mid = NULL;
 
-	if (json_object_object_get_ex(a->rec->obj, "migration_id", &v) &&
+	if (json_object_object_get_ex(store_rec_obj(a->rec), "migration_id", &v) &&
 	    json_object_is_type(v, json_type_string) &&
 	    *json_object_get_string(v) != '\0')
 		mid = json_object_get_string(v);

@@ -458,7 +458,7 @@ handlers_ingest(struct store *s, void *arg, const struct store_rec *rec)
 	store_bind_str(st, 1, rec->node);
 	sqlite3_bind_int64(st, 2, start);
 	sqlite3_bind_int64(st, 3, end);
-	store_bind_str(st, 4, json_object_to_json_string_ext(rec->obj,
+	store_bind_str(st, 4, json_object_to_json_string_ext(store_rec_obj(rec),
 	    JSON_C_TO_STRING_PLAIN));
 	return store_done(s, st, "ovs_handlers") == -1 ? AGG_ERROR : AGG_STORED;
 }
@@ -654,8 +654,8 @@ static enum agg_ingest
 ovs_alert(struct store *s, void *arg, struct store_alert_in *a)
 {
 	struct ovs_kind *k = arg;
-	const char *bridge = member_str(a->rec->obj, "bridge");
-	const char *port = member_str(a->rec->obj, "port");
+	const char *bridge = member_str(store_rec_obj(a->rec), "bridge");
+	const char *port = member_str(store_rec_obj(a->rec), "port");
 	const char *fired = NULL;
 
 	if (bridge == NULL)

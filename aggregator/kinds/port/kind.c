@@ -136,7 +136,7 @@ obj_ingest(struct store *s, struct port *p, const struct store_rec *rec,
 	store_bind_str(st, 1, rec->node);
 	store_bind_str(st, 2, id);
 	store_bind_str(st, 3, type);
-	if ((r = app_supersede(s, st, rec->obj, t, &o, &raw, &base)) !=
+	if ((r = app_supersede(s, st, store_rec_obj(rec), t, &o, &raw, &base)) !=
 	    AGG_STORED)
 		return r;
 	st = store_reset(p->st[PST_PUT]);

@@ -36,7 +36,7 @@ req_ingest(struct store *s, void *arg, const struct store_rec *rec)
 	st = req_st(q, RST_PART_GET);
 	store_bind_str(st, 1, rec->node);
 	store_bind_str(st, 2, id);
-	if ((r = app_supersede(s, st, rec->obj, t, &o, &raw, &base)) !=
+	if ((r = app_supersede(s, st, store_rec_obj(rec), t, &o, &raw, &base)) !=
 	    AGG_STORED)
 		return r;
 	st = req_st(q, RST_PART_PUT);

@@ -135,7 +135,7 @@ svc_ingest(struct store *s, void *arg, const struct store_rec *rec)
 	store_bind_str(st, 1, rec->node);
 	store_bind_str(st, 2, id);
 	sqlite3_bind_int64(st, 3, epoch);
-	if ((r = app_supersede(s, st, rec->obj, t, &o, &raw, &base)) !=
+	if ((r = app_supersede(s, st, store_rec_obj(rec), t, &o, &raw, &base)) !=
 	    AGG_STORED)
 		return r;
 	st = store_reset(v->st[SST_PUT]);

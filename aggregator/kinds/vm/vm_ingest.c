@@ -31,7 +31,7 @@ vm_ingest_vm(struct store *s, void *arg, const struct store_rec *rec)
 	st = vm_st(v, VST_VM_GET);
 	store_bind_str(st, 1, rec->node);
 	store_bind_str(st, 2, id);
-	if ((r = app_supersede(s, st, rec->obj, t, &o, &raw, &base)) !=
+	if ((r = app_supersede(s, st, store_rec_obj(rec), t, &o, &raw, &base)) !=
 	    AGG_STORED)
 		return r;
 	st = vm_st(v, VST_VM_PUT);
@@ -104,7 +104,7 @@ vm_ingest_nova(struct store *s, void *arg, const struct store_rec *rec)
 	st = vm_st(v, VST_NOVA_GET);
 	store_bind_str(st, 1, rec->node);
 	store_bind_str(st, 2, id);
-	if ((r = app_supersede(s, st, rec->obj, t, &o, &raw, &base)) !=
+	if ((r = app_supersede(s, st, store_rec_obj(rec), t, &o, &raw, &base)) !=
 	    AGG_STORED)
 		return r;
 	st = vm_st(v, VST_NOVA_PUT);

@@ -127,7 +127,7 @@ vol_ingest(struct store *s, void *arg, const struct store_rec *rec)
 	st = store_reset(v->st[OST_GET]);
 	store_bind_str(st, 1, rec->node);
 	store_bind_str(st, 2, id);
-	if ((r = app_supersede(s, st, rec->obj, t, &o, &raw, &base)) !=
+	if ((r = app_supersede(s, st, store_rec_obj(rec), t, &o, &raw, &base)) !=
 	    AGG_STORED)
 		return r;
 	st = store_reset(v->st[OST_PUT]);

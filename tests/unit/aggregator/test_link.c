@@ -76,22 +76,35 @@ sink_hello(void *arg, const char *node, const char *version, int64_t wall_ns)
 	snprintf(s->agent_version, sizeof(s->agent_version), "%s", version);
 }
 
+/* Member "k" of a record's text, or -1. */
+static int64_t
+rec_k(const struct proto_rec *r)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o, *k;
+	int64_t v = -1;
+
+	o = tok != NULL ? json_tokener_parse_ex(tok, r->text, (int)r->len) :
+	    NULL;
+	json_tokener_free(tok);
+	if (o != NULL && json_object_object_get_ex(o, "k", &k))
+		v = json_object_get_int64(k);
+	json_object_put(o);
+	return v;
+}
+
 static int
-sink_batch(void *arg, const char *node, struct json_object *records)
+sink_batch(void *arg, const char *node, const struct proto_rec *recs, size_t n)
 {
 	struct sink *s = arg;
-	struct json_object *k;
-	size_t i, n;
+	size_t i;
 	int64_t v;
 
 	if (s->fail)
 		return -1;
-	n = json_object_array_length(records);
 	for (i = 0; i < n; i++) {
-		if (!json_object_object_get_ex(json_object_array_get_idx(records, i),
-		    "k", &k))
+		if ((v = rec_k(&recs[i])) < 0)
 			continue;
-		v = json_object_get_int64(k);
 		if (v < 0 || v >= MAXK)
 			continue;
 		if (s->seen[v]++ == 0)
@@ -127,16 +140,16 @@ static const struct ingest_cb sink_cb = {
 
 /* As the store in a group: a batch is kept until the group commits. */
 static int
-group_batch(void *arg, const char *node, struct json_object *records)
+group_batch(void *arg, const char *node, const struct proto_rec *recs,
+    size_t n)
 {
 	struct sink *s = arg;
-	struct json_object *k;
-	size_t i, n = json_object_array_length(records);
+	size_t i;
+	int64_t v;
 
 	for (i = 0; i < n; i++)
-		if (json_object_object_get_ex(json_object_array_get_idx(records,
-		    i), "k", &k) && s->npend < MAXK)
-			s->pend[s->npend++] = json_object_get_int(k);
+		if ((v = rec_k(&recs[i])) >= 0 && s->npend < MAXK)
+			s->pend[s->npend++] = (int)v;
 	s->batches++;
 	return 0;
 }

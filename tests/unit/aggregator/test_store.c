@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "jscan.h"
+#include "proto.h"
 #include "store.h"
 #include "mig_store.h"
 #include "store_int.h"
@@ -70,6 +72,39 @@ dbpath(const char *name)
 	return p;
 }
 
+/*
+ * How batch() gives its records to the store: as their text, as an
+ * agent's BATCH does (store_batch(), the aggregator's path), or as json-c
+ * objects (store_records()).
+ */
+static int as_objects;
+
+/* The elements of the array text as records' text, for store_batch(). */
+static int
+batch_text(struct store *s, const char *node, int64_t now, const char *text)
+{
+	struct proto_rec recs[512];
+	struct jscan_member m;
+	const char *p = jscan_ws(text, text + strlen(text)) + 1, *err;
+	const char *end = text + strlen(text);
+	size_t n = 0;
+
+	(void)m;
+	for (;;) {
+		p = jscan_ws(p, end);
+		if (*p == ']' || n == 512)
+			break;
+		if (*p == ',')
+			p = jscan_ws(p + 1, end);
+		recs[n].text = p;
+		if (jscan_value(&p, end, 1, &err) == JS_ERROR)
+			abort();
+		recs[n].len = (size_t)(p - recs[n].text);
+		n++;
+	}
+	return store_batch(s, node, recs, n, now);
+}
+
 /* Stores a batch written as JSON text (an array). */
 static int
 batch(struct store *s, const char *node, int64_t now, const char *fmt, ...)
@@ -83,14 +118,19 @@ batch(struct store *s, const char *node, int64_t now, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) == -1)
 		abort();
 	va_end(ap);
-	if ((arr = json_tokener_parse(text)) == NULL) {
+	if ((arr = json_tokener_parse(text)) == NULL ||
+	    !json_object_is_type(arr, json_type_array)) {
 		diag("bad test JSON: %s", text);
+		json_object_put(arr);
 		free(text);
 		return -2;
 	}
-	free(text);
-	rc = store_records(s, node, arr, now);
+	if (as_objects)
+		rc = store_records(s, node, arr, now);
+	else
+		rc = batch_text(s, node, now, text);
 	json_object_put(arr);
+	free(text);
 	return rc;
 }
 
@@ -1475,6 +1515,96 @@ test_range_checks(void)
 	store_close(s);
 }
 
+/* A migration record whose first member is its rounds array. */
+static char *
+first_rec(void)
+{
+	char *r;
+
+	if (asprintf(&r, "{\"rounds\":[{\"kind\":\"migration_round\","
+	    "\"n\":1,\"t_ns\":%lld},{\"kind\":\"migration_round\",\"n\":3,"
+	    "\"t_ns\":%lld,\"migration_id\":\"m-first\"}],\"kind\":"
+	    "\"migration\",\"id\":\"m-first\",\"node\":\"a\",\"t_ns\":%lld,"
+	    "\"vm_uuid\":\"00000000-0000-0000-0000-000000000000\",\"role\":"
+	    "\"source\",\"state\":\"active\",\"url\":\"tcp:/x\"}",
+	    (long long)T0 + 1, (long long)T0 + 3, (long long)T0 + 5) == -1)
+		abort();
+	return keep(r);
+}
+
+/*
+ * The same records given as text (store_batch) and as objects
+ * (store_records) store the same: a migration record with its rounds
+ * embedded first, in the middle and last, rounds, an alert, a record with
+ * an escaped member name (parsed whole) and malformed ones.
+ */
+static void
+test_text_and_objects(void)
+{
+	static const char *const where[] = { "first", "middle", "last" };
+	char *out[2][3], *st[2];
+	struct store *s;
+	struct json_object *m, *o;
+	const char *err;
+	char name[32], rounds[512], mid[32], vm[40];
+	int k, w;
+
+	for (k = 0; k < 2; k++) {
+		as_objects = k;
+		snprintf(name, sizeof(name), "paths-%d.db", k);
+		if ((s = store_open(dbpath(name))) == NULL)
+			abort();
+		for (w = 0; w < 3; w++) {
+			snprintf(mid, sizeof(mid), "m-%s", where[w]);
+			snprintf(vm, sizeof(vm), "00000000-0000-0000-0000-00000000000%d", w);
+			snprintf(rounds, sizeof(rounds), "\"rounds\":[%s,%s]",
+			    round_rec(mid, "a", 1, T0 + 1, 100),
+			    round_rec(mid, "a", 2, T0 + 2, 50));
+			batch(s, "a", T0 + 10, "[%s,%s,%s]",
+			    round_rec(mid, "a", 1, T0 + 1, 100),
+			    w == 0 ? first_rec() :
+			    mig_rec(mid, "a", T0 + 5, vm, "source", "active", NULL,
+			    w == 1 ? rounds : ""),
+			    w == 2 ? mig_rec(mid, "a", T0 + 6, vm, "source",
+			    "completed", "completed", rounds) :
+			    "{\"kind\":\"alert\",\"id\":\"x\",\"t_ns\":1,\"n\\u0061me\":1}");
+		}
+		batch(s, "a", T0 + 20, "[1,\"x\",{},{\"kind\":7},{\"kind\":\"\"},"
+		    "{\"kind\":\"nope\"},{\"kind\":null}]");
+		for (w = 0; w < 3; w++) {
+			snprintf(vm, sizeof(vm), "00000000-0000-0000-0000-00000000000%d", w);
+			m = mig_of(s, vm);
+			out[k][w] = strdup(m != NULL ?
+			    json_object_to_json_string(m) : "(none)");
+			json_object_put(m);
+		}
+		o = store_q_status(s, &err);
+		json_object_object_del(o, "db_bytes");
+		json_object_object_del(o, "db_size_bytes");
+		st[k] = strdup(o != NULL ? json_object_to_json_string(
+		    get(o, "counters")) : "(none)");
+		json_object_put(o);
+		store_close(s);
+	}
+	as_objects = 0;
+	for (w = 0; w < 3; w++) {
+		ok(strcmp(out[0][w], out[1][w]) == 0 &&
+		    strcmp(out[0][w], "(none)") != 0, "rounds embedded %s: the "
+		    "migration stored from text is the one stored from objects",
+		    where[w]);
+		if (strcmp(out[0][w], out[1][w]) != 0)
+			diag("text:    %s\nobjects: %s", out[0][w], out[1][w]);
+		free(out[0][w]);
+		free(out[1][w]);
+	}
+	ok(strcmp(st[0], st[1]) == 0, "and the same counts of stored, duplicate "
+	    "and skipped records");
+	if (strcmp(st[0], st[1]) != 0)
+		diag("text:    %s\nobjects: %s", st[0], st[1]);
+	free(st[0]);
+	free(st[1]);
+}
+
 int
 main(void)
 {
@@ -1486,7 +1616,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	plan(208);
+	plan(212);
 	test_open_and_dedupe();
 	test_correlation();
 	test_outcomes();
@@ -1499,10 +1629,11 @@ main(void)
 	test_upgrade_v2();
 	test_one_alert_per_migration();
 	test_range_checks();
+	test_text_and_objects();
 	while (npool > 0)
 		free(pool[--npool]);
-	if (tap_n != 204)
-		diag("ran %d tests, planned 204", tap_n);
+	if (tap_n != 208)
+		diag("ran %d tests, planned 208", tap_n);
 	if (!tap_failed) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)

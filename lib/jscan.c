@@ -1,0 +1,311 @@
+/*
+ * jscan.c: a validating scan of JSON text that builds nothing (jscan.h).
+ * Containers are scanned iteratively with a stack of JSCAN_DEPTH bits, so
+ * hostile nesting costs neither recursion nor memory.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "jscan.h"
+
+const char *
+jscan_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' ||
+	    *p == '\t'))
+		p++;
+	return p;
+}
+
+/* The string at *pp ('"'), to after its closing quote. */
+static int
+scan_string(const char **pp, const char *end, int *escaped, const char **err)
+{
+	const unsigned char *p = (const unsigned char *)*pp + 1;
+	const unsigned char *e = (const unsigned char *)end;
+	int i;
+
+	*escaped = 0;
+	for (;;) {
+		while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+			p++;
+		if (p == e) {
+			*err = "unterminated string";
+			return -1;
+		}
+		if (*p == '"')
+			break;
+		if (*p < 0x20) {
+			*err = "control character in a string";
+			return -1;
+		}
+		*escaped = 1;
+		if (++p == e) {
+			*err = "unterminated string";
+			return -1;
+		}
+		switch (*p) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			p++;
+			break;
+		case 'u':
+			for (i = 1; i <= 4; i++) {
+				if (p + i >= e || !((p[i] >= '0' && p[i] <= '9') ||
+				    (p[i] >= 'a' && p[i] <= 'f') ||
+				    (p[i] >= 'A' && p[i] <= 'F'))) {
+					*err = "bad \\u escape";
+					return -1;
+				}
+			}
+			p += 5;
+			break;
+		default:
+			*err = "bad escape in a string";
+			return -1;
+		}
+	}
+	*pp = (const char *)p + 1;
+	return 0;
+}
+
+static int
+digits(const char **pp, const char *end)
+{
+	const char *p = *pp;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == *pp)
+		return -1;
+	*pp = p;
+	return 0;
+}
+
+/* The number at *pp; it must end where a number can end. */
+static int
+scan_number(const char **pp, const char *end, const char **err)
+{
+	const char *p = *pp;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if (digits(&p, end) == -1)
+		goto bad;
+	if (p < end && *p == '.') {
+		p++;
+		if (digits(&p, end) == -1)
+			goto bad;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (digits(&p, end) == -1)
+			goto bad;
+	}
+	if (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+	    *p != '\n' && *p != '\r' && *p != '\t')
+		goto bad;
+	*pp = p;
+	return 0;
+ bad:
+	*err = "bad number";
+	return -1;
+}
+
+/*
+ * true, false, null, and NaN, Infinity and -Infinity, which json-c writes
+ * for doubles that are not finite (an agent may send them: the store
+ * refuses and counts such a value, where a refused frame would be sent
+ * again and again); in any case, as json-c reads them.
+ */
+static int
+scan_literal(const char **pp, const char *end, const char **err)
+{
+	static const char *const lit[] = { "true", "false", "null", "nan",
+	    "infinity", "-infinity" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(lit) / sizeof(lit[0]); i++) {
+		n = strlen(lit[i]);
+		if ((size_t)(end - *pp) >= n &&
+		    strncasecmp(*pp, lit[i], n) == 0) {
+			*pp += n;
+			return 0;
+		}
+	}
+	*err = "unexpected character";
+	return -1;
+}
+
+/* A scalar at *pp (not a container); its type. */
+static enum jscan_type
+scan_scalar(const char **pp, const char *end, const char **err)
+{
+	int esc;
+
+	if (*pp == end) {
+		*err = "unexpected end";
+		return JS_ERROR;
+	}
+	switch (**pp) {
+	case '"':
+		return scan_string(pp, end, &esc, err) == 0 ? JS_STRING :
+		    JS_ERROR;
+	case '-':
+		if (end - *pp > 1 && ((*pp)[1] == 'i' || (*pp)[1] == 'I'))
+			return scan_literal(pp, end, err) == 0 ? JS_LITERAL :
+			    JS_ERROR;
+		/* FALLTHROUGH */
+	case '0': case '1': case '2': case '3': case '4': case '5':
+	case '6': case '7': case '8': case '9':
+		return scan_number(pp, end, err) == 0 ? JS_NUMBER : JS_ERROR;
+	default:
+		return scan_literal(pp, end, err) == 0 ? JS_LITERAL : JS_ERROR;
+	}
+}
+
+enum jscan_type
+jscan_value(const char **pp, const char *end, int depth, const char **err)
+{
+	unsigned char stack[JSCAN_DEPTH];	/* 1: in an array */
+	enum jscan_type type;
+	const char *p = jscan_ws(*pp, end);
+	int n = 0, esc;
+
+	if (p < end && (*p == '{' || *p == '['))
+		type = *p == '{' ? JS_OBJECT : JS_ARRAY;
+	else {
+		*pp = p;
+		return scan_scalar(pp, end, err);
+	}
+	for (;;) {
+		/* p is at the start of a value. */
+		if (*p == '{' || *p == '[') {
+			if (depth + n >= JSCAN_DEPTH) {
+				*err = "nesting too deep";
+				return JS_ERROR;
+			}
+			stack[n++] = *p == '[';
+			p = jscan_ws(p + 1, end);
+			if (p < end && *p == (stack[n - 1] ? ']' : '}')) {
+				p++;
+				n--;
+				goto after_value;
+			}
+			if (!stack[n - 1])
+				goto key;
+			if (p == end)
+				goto short_text;
+			continue;
+		}
+		if (scan_scalar(&p, end, err) == JS_ERROR)
+			return JS_ERROR;
+ after_value:
+		if (n == 0)
+			break;
+		p = jscan_ws(p, end);
+		if (p == end)
+			goto short_text;
+		if (*p == ',') {
+			p = jscan_ws(p + 1, end);
+			if (stack[n - 1]) {
+				if (p == end)
+					goto short_text;
+				continue;
+			}
+			goto key;
+		}
+		if (*p != (stack[n - 1] ? ']' : '}')) {
+			*err = stack[n - 1] ? "expected , or ]" :
+			    "expected , or }";
+			return JS_ERROR;
+		}
+		p++;
+		n--;
+		goto after_value;
+ key:
+		if (p == end)
+			goto short_text;
+		if (*p != '"') {
+			*err = "expected a member name";
+			return JS_ERROR;
+		}
+		if (scan_string(&p, end, &esc, err) == -1)
+			return JS_ERROR;
+		p = jscan_ws(p, end);
+		if (p == end || *p != ':') {
+			*err = p == end ? "unexpected end" : "expected :";
+			return JS_ERROR;
+		}
+		p = jscan_ws(p + 1, end);
+		if (p == end)
+			goto short_text;
+	}
+	*pp = p;
+	return type;
+ short_text:
+	*err = "unexpected end";
+	return JS_ERROR;
+}
+
+int
+jscan_member(const char **pp, const char *end, int depth, int *first,
+    struct jscan_member *m, const char **err)
+{
+	const char *p = jscan_ws(*pp, end);
+
+	if (*first) {
+		if (p == end || *p != '{') {
+			*err = "not an object";
+			return -1;
+		}
+		if (depth + 1 > JSCAN_DEPTH) {
+			*err = "nesting too deep";
+			return -1;
+		}
+		p = jscan_ws(p + 1, end);
+		*first = 0;
+		if (p < end && *p == '}') {
+			*pp = p + 1;
+			return 0;
+		}
+	} else {
+		if (p == end) {
+			*err = "unexpected end";
+			return -1;
+		}
+		if (*p == '}') {
+			*pp = p + 1;
+			return 0;
+		}
+		if (*p != ',') {
+			*err = "expected , or }";
+			return -1;
+		}
+		p = jscan_ws(p + 1, end);
+	}
+	if (p == end || *p != '"') {
+		*err = p == end ? "unexpected end" : "expected a member name";
+		return -1;
+	}
+	m->key = p + 1;
+	if (scan_string(&p, end, &m->escaped, err) == -1)
+		return -1;
+	m->keylen = (size_t)(p - 1 - m->key);
+	p = jscan_ws(p, end);
+	if (p == end || *p != ':') {
+		*err = p == end ? "unexpected end" : "expected :";
+		return -1;
+	}
+	p = jscan_ws(p + 1, end);
+	m->val.p = p;
+	if ((m->val.type = jscan_value(&p, end, depth + 1, err)) == JS_ERROR)
+		return -1;
+	m->val.len = (size_t)(p - m->val.p);
+	*pp = p;
+	return 1;
+}
