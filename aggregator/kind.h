@@ -36,6 +36,12 @@ struct agg_record {
 	/* Inside the batch's transaction. */
 	enum agg_ingest		(*ingest)(struct store *, void *state,
 				    const struct store_rec *);
+	/*
+	 * Of its fields, those it reads as text when the record came as
+	 * text (store_rec_span()), NULL-terminated; NULL for none.  Their
+	 * values are not made (an array of records, read one at a time).
+	 */
+	const char *const	 *text_fields;
 };
 
 /*

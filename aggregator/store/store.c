@@ -588,6 +588,19 @@ rtype_index(struct store_rtype *t)
 		    t->name, n, STORE_REC_MAX);
 		return -1;
 	}
+	t->textmask = 0;
+	for (c = 0; t->rec != NULL && t->rec->text_fields != NULL &&
+	    t->rec->text_fields[c] != NULL; c++) {
+		for (i = 0; i < n; i++)
+			if (strcmp(t->fields[i], t->rec->text_fields[c]) == 0)
+				break;
+		if (i == n) {
+			log_warnx("store: record %s: text field %s is not one "
+			    "of its fields", t->name, t->rec->text_fields[c]);
+			return -1;
+		}
+		t->textmask |= (uint64_t)1 << i;
+	}
 	for (i = n; i-- > 0; ) {
 		c = (unsigned char)t->fields[i][0] & 0x7f;
 		t->lo[c] = i;
@@ -639,6 +652,7 @@ store_rec_as(struct store *s, const char *name, struct json_object *obj,
 		log_warnx("%s: no record type %s", __func__, name);
 		return -1;
 	}
+	memset(r, 0, sizeof(*r));
 	rec_scan(t, obj, r);
 	return 0;
 }
@@ -796,13 +810,128 @@ text_value(struct store *s, const struct jscan_span *v)
 }
 
 /*
- * One record of a batch as its text (scanned by lib/proto: an object,
- * valid JSON): its members indexed in one pass, only those its kind reads
- * made values.  A record with more members than that, or an escaped
- * member name, is parsed whole instead (json-c's reading of the names).
+ * A record's text (scanned by lib/proto: an object, valid JSON) is read
+ * by indexing its members in one pass and making values of only those its
+ * record type reads (its text fields only noted).  A record with more
+ * members than TEXT_MEMBERS, or an escaped member name, is parsed whole
+ * instead (json-c's reading of the names).
  */
 #define TEXT_MEMBERS	128
 
+/* The members of the object text; -1 when it is to be parsed whole. */
+static int
+text_members(const char *text, size_t len, struct jscan_member *m,
+    size_t *nm)
+{
+	const char *p = text, *end = text + len, *err;
+	int first = 1, r;
+
+	*nm = 0;
+	while ((r = jscan_member(&p, end, 0, &first, &m[*nm], &err)) == 1) {
+		if (m[*nm].escaped || ++*nm == TEXT_MEMBERS)
+			return -1;
+	}
+	return r == 0 ? 0 : -1;
+}
+
+/* rec's values (and text fields) of type t from its members. */
+static void
+text_fill(struct store *s, const struct store_rtype *t,
+    const struct jscan_member *m, size_t nm, struct store_rec *rec)
+{
+	int k, c, at[STORE_REC_MAX];
+	const char *f;
+	size_t j;
+
+	/* The last of a name counts, as in json-c's object. */
+	for (k = 0; k < STORE_REC_MAX; k++)
+		at[k] = -1;
+	for (j = 0; j < nm; j++) {
+		c = (unsigned char)m[j].key[0];
+		if (m[j].keylen == 0 || c >= 0x80)
+			continue;
+		for (k = t->lo[c]; k < t->hi[c]; k++) {
+			f = t->fields[k];
+			if (strncmp(f, m[j].key, m[j].keylen) == 0 &&
+			    f[m[j].keylen] == '\0') {
+				at[k] = (int)j;
+				break;
+			}
+		}
+	}
+	for (k = 0; k < STORE_REC_MAX && t->fields[k] != NULL; k++) {
+		if (at[k] < 0)
+			continue;
+		if (t->textmask & ((uint64_t)1 << k)) {
+			rec->span[k] = m[at[k]].val.p;
+			rec->spanlen[k] = m[at[k]].val.len;
+		} else
+			rec->v[k] = text_value(s, &m[at[k]].val);
+	}
+	rec->made = 1;
+}
+
+void
+store_rec_release(struct store_rec *r)
+{
+	int k;
+
+	if (r->made)
+		for (k = 0; k < STORE_REC_MAX; k++)
+			json_object_put(r->v[k]);
+	json_object_put(r->own);
+	memset(r->v, 0, sizeof(r->v));
+	r->made = 0;
+	r->own = NULL;
+}
+
+int
+store_rec_as_text(struct store *s, const char *name, const char *text,
+    size_t len, struct store_rec *r)
+{
+	struct jscan_member m[TEXT_MEMBERS];
+	const struct store_rtype *t;
+	struct json_object *o;
+	size_t nm;
+
+	memset(r, 0, sizeof(*r));
+	if ((t = rtype_find(s, name)) == NULL) {
+		log_warnx("%s: no record type %s", __func__, name);
+		return -1;
+	}
+	if (len == 0 || text[0] != '{')
+		return -1;
+	if (text_members(text, len, m, &nm) == 0) {
+		r->text = text;
+		r->len = len;
+		text_fill(s, t, m, nm, r);
+		return 0;
+	}
+	json_tokener_reset(s->tok);
+	if ((o = json_tokener_parse_ex(s->tok, text, (int)len)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -1;
+	}
+	rec_scan(t, o, r);
+	r->own = o;
+	return 0;
+}
+
+int
+store_rec_span(const struct store_rec *r, int f, const char **text,
+    size_t *len)
+{
+	if (r->text == NULL || !r->made)
+		return 0;
+	if (r->span[f] == NULL)
+		return -1;
+	*text = r->span[f];
+	*len = r->spanlen[f];
+	return 1;
+}
+
+/* One record of a batch as its text. */
 static int
 ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
     size_t i, int64_t *ahead)
@@ -811,15 +940,10 @@ ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
 	struct store_rec rec;
 	struct jscan_member m[TEXT_MEMBERS];
 	struct json_object *kv = NULL, *whole = NULL, *o;
-	const char *p = pr->text, *end = pr->text + pr->len, *err, *f;
-	int first = 1, r, k, c, kind = -1, at[STORE_REC_MAX];
-	size_t nm = 0, j;
+	int r, kind = -1;
+	size_t nm, j;
 
-	while ((r = jscan_member(&p, end, 0, &first, &m[nm], &err)) == 1) {
-		if (m[nm].escaped || ++nm == TEXT_MEMBERS)
-			break;
-	}
-	if (r != 0) {
+	if (text_members(pr->text, pr->len, m, &nm) == -1) {
 		/* Not for the scan: json-c reads it as it always did. */
 		json_tokener_reset(s->tok);
 		o = json_tokener_parse_ex(s->tok, pr->text, (int)pr->len);
@@ -843,29 +967,9 @@ ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
 	json_object_put(kv);
 	if (t == NULL)
 		return 0;
-
-	/* The last of a name counts, as in json-c's object. */
-	for (k = 0; k < STORE_REC_MAX; k++)
-		at[k] = -1;
-	for (j = 0; j < nm; j++) {
-		c = (unsigned char)m[j].key[0];
-		if (m[j].keylen == 0 || c >= 0x80)
-			continue;
-		for (k = t->lo[c]; k < t->hi[c]; k++) {
-			f = t->fields[k];
-			if (strncmp(f, m[j].key, m[j].keylen) == 0 &&
-			    f[m[j].keylen] == '\0') {
-				at[k] = (int)j;
-				break;
-			}
-		}
-	}
-	for (k = 0; k < STORE_REC_MAX && t->fields[k] != NULL; k++)
-		if (at[k] >= 0)
-			rec.v[k] = text_value(s, &m[at[k]].val);
+	text_fill(s, t, m, nm, &rec);
 	r = ingest_rec(s, t, &rec, ahead);
-	for (k = 0; k < STORE_REC_MAX; k++)
-		json_object_put(rec.v[k]);
+	store_rec_release(&rec);
 	json_object_put(whole);
 	return r;
 }

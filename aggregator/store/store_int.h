@@ -67,6 +67,7 @@ struct store_rtype {
 	const struct agg_record	*rec;		/* NULL: the core's `alert` */
 	const char *const	*fields;
 	int			 t_ns;		/* index of "t_ns", or -1 */
+	uint64_t		 textmask;	/* fields read as text, by index */
 	unsigned char		 lo[128];	/* fields, by first letter */
 	unsigned char		 hi[128];
 };

@@ -34,6 +34,12 @@ struct store_rec {
 	const char		*text;		/* its JSON text, or NULL */
 	size_t			 len;
 	struct json_object	**whole;	/* store_rec_obj()'s, of text */
+	/* agg_record.text_fields, from text: their text (NULL: absent). */
+	const char		*span[STORE_REC_MAX];
+	size_t			 spanlen[STORE_REC_MAX];
+	/* store_rec_as_text(): v[] made (and own parsed), to release. */
+	int			 made;
+	struct json_object	*own;
 };
 
 /* Record members: a value of the wrong type is "bad", null is "absent". */
@@ -88,6 +94,20 @@ enum agg_ingest	 store_skip(struct store *, enum store_skip,
 /* Scans obj as a record of type name (another record's parts). */
 int		 store_rec_as(struct store *, const char *name,
 		    struct json_object *obj, struct store_rec *);
+/*
+ * Scans text (an element of a text field) as a record of type name;
+ * store_rec_release() gives back what it made.  -1 when the text is not
+ * a JSON object, or the type is unknown.
+ */
+int		 store_rec_as_text(struct store *, const char *name,
+		    const char *text, size_t len, struct store_rec *);
+void		 store_rec_release(struct store_rec *);
+/*
+ * A text field of a record that came as text: 1 with its text, 0 when
+ * the record came as values (then v[f] holds it, or NULL), -1 absent.
+ */
+int		 store_rec_span(const struct store_rec *, int f,
+		    const char **text, size_t *len);
 /* The whole record as a json-c object (parsed from its text if need be). */
 struct json_object *store_rec_obj(const struct store_rec *);
 enum store_fld	 store_rec_str(const struct store_rec *, int, const char **);

@@ -967,10 +967,10 @@ kern_status(struct store *s, void *arg, struct json_object *o)
 }
 
 static const struct agg_record kern_records[] = {
-	{ "kernel_thread", kt_fields, kt_ingest },
-	{ "kernel_disk", kd_fields, kd_ingest },
-	{ "kernel_cpu", kc_fields, kc_ingest },
-	{ NULL, NULL, NULL }
+	{ "kernel_thread", kt_fields, kt_ingest, NULL },
+	{ "kernel_disk", kd_fields, kd_ingest, NULL },
+	{ "kernel_cpu", kc_fields, kc_ingest, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const kernel_cmds[];

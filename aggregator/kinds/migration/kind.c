@@ -7,10 +7,13 @@
 #include "kind.h"
 #include "mig_int.h"
 
+/* A side's rounds are read one at a time from the text (mig_ingest.c). */
+static const char *const mig_text_side[] = { "rounds", NULL };
+
 static const struct agg_record mig_records[] = {
-	{ "migration", mig_fields_side, mig_ingest_side },
-	{ "migration_round", mig_fields_round, mig_ingest_round },
-	{ NULL, NULL, NULL }
+	{ "migration", mig_fields_side, mig_ingest_side, mig_text_side },
+	{ "migration_round", mig_fields_round, mig_ingest_round, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const migration_cmds[];

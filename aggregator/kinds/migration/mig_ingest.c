@@ -198,22 +198,109 @@ mig_ingest_round(struct store *s, void *arg, const struct store_rec *rec)
 }
 
 /*
+ * The elements of a `migration` record's rounds array, as records of
+ * `migration_round`: from the array's text when the record came as text
+ * (only the members a round's record reads made values), else from its
+ * value.
+ */
+struct rounds_it {
+	struct json_object	*arr;
+	size_t			 i, n;
+	const char		*p, *end;
+};
+
+static void
+rounds_start(struct rounds_it *it, const struct store_rec *rec)
+{
+	const char *t;
+	size_t len;
+
+	memset(it, 0, sizeof(*it));
+	switch (store_rec_span(rec, MF_ROUNDS, &t, &len)) {
+	case 1:
+		if (t[0] == '[') {
+			it->p = jscan_ws(t + 1, t + len);
+			it->end = t + len;
+			if (*it->p == ']')
+				it->p = NULL;
+		}
+		break;
+	case 0:
+		it->arr = rec->v[MF_ROUNDS];
+		if (it->arr != NULL &&
+		    json_object_is_type(it->arr, json_type_array))
+			it->n = json_object_array_length(it->arr);
+		else
+			it->arr = NULL;
+		break;
+	}
+}
+
+static int
+rounds_empty(const struct rounds_it *it)
+{
+	return it->arr != NULL ? it->n == 0 : it->p == NULL;
+}
+
+/*
+ * The next element (its index in *i): 1, an object, as a record in r
+ * (store_rec_release() after it); 2, an element that is not an object;
+ * 0 at the end; -1 on an error.
+ */
+static int
+rounds_next(struct store *s, struct rounds_it *it, struct store_rec *r,
+    size_t *i)
+{
+	struct json_object *o;
+	const char *q, *start, *err;
+
+	memset(r, 0, sizeof(*r));
+	*i = it->i;
+	if (it->arr != NULL) {
+		if (it->i == it->n)
+			return 0;
+		o = json_object_array_get_idx(it->arr, it->i++);
+		if (!json_object_is_type(o, json_type_object))
+			return 2;
+		return store_rec_as(s, "migration_round", o, r) == -1 ? -1 : 1;
+	}
+	if (it->p == NULL)
+		return 0;
+	q = jscan_ws(it->p, it->end);
+	if (q < it->end && *q == ',')
+		q = jscan_ws(q + 1, it->end);
+	if (q >= it->end || *q == ']')
+		return 0;
+	start = q;
+	if (jscan_value(&q, it->end, 2, &err) == JS_ERROR)
+		return 0;		/* lib/proto checked it: not reached */
+	it->p = q;
+	it->i++;
+	if (*start != '{' || store_rec_as_text(s, "migration_round", start,
+	    (size_t)(q - start), r) == -1)
+		return 2;
+	return 1;
+}
+
+/*
  * The rounds array of a `migration` record of side e.  The same rounds
  * usually came as `migration_round` records already: when the side has
  * rounds 1..max without a gap, only the ones after max are stored.
  */
 static int
 ingest_embedded_rounds(struct mig *m, struct mig_touch *e,
-    struct json_object *arr)
+    const struct store_rec *rec)
 {
 	sqlite3_stmt *st;
-	struct json_object *o, *nv;
+	struct json_object *nv;
 	struct store_rec r;
+	struct rounds_it it;
 	int64_t count = 0, max = 0, n;
-	size_t i, len;
+	size_t i;
 	int k;
 
-	if ((len = json_object_array_length(arr)) == 0)
+	rounds_start(&it, rec);
+	if (rounds_empty(&it))
 		return 0;
 	if (e->nrounds != STORE_NONE)
 		count = e->nrounds + e->new_rounds;
@@ -229,17 +316,21 @@ ingest_embedded_rounds(struct mig *m, struct mig_touch *e,
 	if (store_row(m->s, st, "rounds max") == 1)
 		max = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	for (i = 0; i < len; i++) {
-		o = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(o, json_type_object) ||
-		    !json_object_object_get_ex(o, "n", &nv) ||
-		    !json_object_is_type(nv, json_type_int) ||
-		    (n = json_object_get_int64(nv)) < 0)
+	while ((k = rounds_next(m->s, &it, &r, &i)) != 0) {
+		if (k == -1)
+			return -1;
+		if (k == 2)
 			continue;
-		if (count == max && n <= max)
+		nv = r.v[MR_N];
+		if (nv == NULL || !json_object_is_type(nv, json_type_int) ||
+		    (n = json_object_get_int64(nv)) < 0 ||
+		    (count == max && n <= max)) {
+			store_rec_release(&r);
 			continue;
-		if (store_rec_as(m->s, "migration_round", o, &r) == -1 ||
-		    (k = round_upsert(m, e->side, &r, n)) == -1)
+		}
+		k = round_upsert(m, e->side, &r, n);
+		store_rec_release(&r);
+		if (k == -1)
 			return -1;
 		e->new_rounds += k == 2;
 	}
@@ -390,12 +481,13 @@ side_range(struct store *s, const struct store_rec *rec, char *buf,
 		{ MF_DOWNTIME_MS, "downtime_ms" }, { MF_TOTAL_MS, "total_ms" },
 		{ MF_PREDICTED_DOWNTIME_MS, "predicted_downtime_ms" },
 	};
-	struct json_object *rounds = rec->v[MF_ROUNDS], *o;
+	struct rounds_it it;
 	struct store_rec r;
 	const char *bad;
 	int64_t t, started = store_opt_i64(rec, MF_STARTED_NS);
 	double d;
-	size_t k, i, n;
+	size_t k, i;
+	int e;
 
 	for (k = 0; k < sizeof(times) / sizeof(times[0]); k++) {
 		if ((t = store_opt_i64(rec, times[k].f)) == STORE_NONE)
@@ -412,16 +504,15 @@ side_range(struct store *s, const struct store_rec *rec, char *buf,
 		if (store_rec_dbl(rec, durations[k].f, &d) == STORE_FLD_OK &&
 		    !store_ms_ok(d))
 			return durations[k].name;
-	if (rounds == NULL || !json_object_is_type(rounds, json_type_array))
-		return NULL;
-	n = json_object_array_length(rounds);
-	for (i = 0; i < n; i++) {
-		o = json_object_array_get_idx(rounds, i);
-		if (!json_object_is_type(o, json_type_object))
-			continue;
-		if (store_rec_as(s, "migration_round", o, &r) == -1)
+	rounds_start(&it, rec);
+	while ((e = rounds_next(s, &it, &r, &i)) != 0) {
+		if (e == -1)
 			return "rounds";
-		if ((bad = round_range(s, &r)) != NULL) {
+		if (e == 2)
+			continue;
+		bad = round_range(s, &r);
+		store_rec_release(&r);
+		if (bad != NULL) {
 			snprintf(buf, len, "rounds[%zu].%s", i, bad);
 			return buf;
 		}
@@ -434,7 +525,6 @@ mig_ingest_side(struct store *s, void *arg, const struct store_rec *rec)
 {
 	struct mig *m = arg;
 	sqlite3_stmt *st;
-	struct json_object *rounds = rec->v[MF_ROUNDS];
 	struct mig_touch *e;
 	const char *id, *role, *state, *outcome, *bad;
 	char *raw, why[64];
@@ -477,8 +567,7 @@ mig_ingest_side(struct store *s, void *arg, const struct store_rec *rec)
 		return AGG_ERROR;
 	e->changed |= changed;
 	before = e->new_rounds;
-	if (rounds != NULL && json_object_is_type(rounds, json_type_array) &&
-	    ingest_embedded_rounds(m, e, rounds) == -1)
+	if (ingest_embedded_rounds(m, e, rec) == -1)
 		return AGG_ERROR;
 	if (!changed) {
 		if (e->new_rounds > before)

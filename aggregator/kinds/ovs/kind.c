@@ -721,12 +721,12 @@ ovs_metrics(struct store *s, void *arg, struct prom *p)
 }
 
 static const struct agg_record ovs_records[] = {
-	{ "ovs_latency", latency_fields, latency_ingest },
-	{ "ovs_flows", flows_fields, flows_ingest },
-	{ "ovs_handlers", handlers_fields, handlers_ingest },
-	{ "ovs_port", port_fields, port_ingest },
-	{ "ovs_samples", samples_fields, samples_ingest },
-	{ NULL, NULL, NULL }
+	{ "ovs_latency", latency_fields, latency_ingest, NULL },
+	{ "ovs_flows", flows_fields, flows_ingest, NULL },
+	{ "ovs_handlers", handlers_fields, handlers_ingest, NULL },
+	{ "ovs_port", port_fields, port_ingest, NULL },
+	{ "ovs_samples", samples_fields, samples_ingest, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const ovs_cmds[];

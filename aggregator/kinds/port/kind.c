@@ -434,11 +434,11 @@ static const struct agg_web port_web = {
 };
 
 static const struct agg_record port_records[] = {
-	{ "port", port_fields, port_ingest },
-	{ "network", network_fields, network_ingest },
-	{ "subnet", subnet_fields, subnet_ingest },
-	{ "router", router_fields, router_ingest },
-	{ NULL, NULL, NULL }
+	{ "port", port_fields, port_ingest, NULL },
+	{ "network", network_fields, network_ingest, NULL },
+	{ "subnet", subnet_fields, subnet_ingest, NULL },
+	{ "router", router_fields, router_ingest, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const port_cmds[];

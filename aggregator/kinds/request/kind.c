@@ -77,8 +77,8 @@ static const struct agg_web req_web = {
 };
 
 static const struct agg_record req_records[] = {
-	{ "request", req_fields, req_ingest },
-	{ NULL, NULL, NULL }
+	{ "request", req_fields, req_ingest, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const request_cmds[];

@@ -431,8 +431,8 @@ static const struct agg_web svc_web = {
 };
 
 static const struct agg_record svc_records[] = {
-	{ "service", svc_fields, svc_ingest },
-	{ NULL, NULL, NULL }
+	{ "service", svc_fields, svc_ingest, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const service_cmds[];

@@ -58,10 +58,10 @@ static const struct agg_web vm_web = {
 };
 
 static const struct agg_record vm_records[] = {
-	{ "vm", vm_fields_vm, vm_ingest_vm },
-	{ "vm_event", vm_fields_event, vm_ingest_event },
-	{ "nova_migration", vm_fields_nova, vm_ingest_nova },
-	{ NULL, NULL, NULL }
+	{ "vm", vm_fields_vm, vm_ingest_vm, NULL },
+	{ "vm_event", vm_fields_event, vm_ingest_event, NULL },
+	{ "nova_migration", vm_fields_nova, vm_ingest_nova, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const vm_cmds[];

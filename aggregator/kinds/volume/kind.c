@@ -427,8 +427,8 @@ vol_status(struct store *s, void *arg, struct json_object *o)
 }
 
 static const struct agg_record vol_records[] = {
-	{ "volume", vol_fields, vol_ingest },
-	{ NULL, NULL, NULL }
+	{ "volume", vol_fields, vol_ingest, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
 
 extern const struct ctl_cmd *const volume_cmds[];
