@@ -151,6 +151,12 @@ struct json_object *store_json_col(sqlite3_stmt *, int);
 struct json_object *store_json_row(sqlite3_stmt *);
 struct json_object *store_json_double(double);
 struct json_object *store_json_text_col(sqlite3_stmt *, int);
+/*
+ * The same, with only the object's members named in names (NULL-
+ * terminated): a JSON text whose other members are skipped, not built.
+ */
+struct json_object *store_json_text_pick(sqlite3_stmt *, int,
+		    const char *const *names);
 /* The row with the column names found once by store_json_keys_of(). */
 void		 store_json_keys_of(sqlite3_stmt *, const char **, int max);
 struct json_object *store_json_row_keys(sqlite3_stmt *, const char **keys);

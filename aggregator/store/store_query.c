@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <json-c/json.h>
 
+#include "jscan.h"
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
@@ -135,6 +136,49 @@ store_json_text_col(sqlite3_stmt *st, int i)
 	if ((t = (const char *)sqlite3_column_text(st, i)) == NULL)
 		return NULL;
 	return json_tokener_parse(t);
+}
+
+struct json_object *
+store_json_text_pick(sqlite3_stmt *st, int i, const char *const *names)
+{
+	struct json_tokener *tok;
+	struct jscan_member m;
+	struct json_object *o, *v;
+	const char *t, *p, *end, *err;
+	char key[64];
+	int first = 1, r;
+	size_t k;
+
+	if ((t = (const char *)sqlite3_column_text(st, i)) == NULL)
+		return NULL;
+	p = jscan_ws(t, t + strlen(t));
+	end = t + strlen(t);
+	if (p == end || *p != '{' || (tok = json_tokener_new()) == NULL)
+		return json_tokener_parse(t);
+	o = json_object_new_object();
+	while ((r = jscan_member(&p, end, 0, &first, &m, &err)) == 1) {
+		if (m.escaped || m.keylen >= sizeof(key))
+			break;
+		for (k = 0; names[k] != NULL; k++)
+			if (strlen(names[k]) == m.keylen &&
+			    memcmp(names[k], m.key, m.keylen) == 0)
+				break;
+		if (names[k] == NULL)
+			continue;
+		memcpy(key, m.key, m.keylen);
+		key[m.keylen] = '\0';
+		/* The byte after the value (',' or '}') ends a number. */
+		json_tokener_reset(tok);
+		v = json_tokener_parse_ex(tok, m.val.p, (int)m.val.len + 1);
+		json_object_object_add(o, key, v);
+	}
+	json_tokener_free(tok);
+	if (r != 0 || jscan_ws(p, end) != end) {
+		/* Not for the scan: the whole, as json-c reads it. */
+		json_object_put(o);
+		return json_tokener_parse(t);
+	}
+	return o;
 }
 
 /* One integer of a one-row statement; -1 on error. */

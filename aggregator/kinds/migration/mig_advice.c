@@ -327,6 +327,12 @@ mig_advice_of(struct json_object *side, struct json_object *rounds,
  * The advice of side (node, sid) from its record and stored rounds, with
  * the alert's evidence; NULL when no round tells.
  */
+/* The side record's members the advice reads (and the kernel's vpid). */
+static const char *const advice_members[] = {
+	"bandwidth_bps", "capabilities", "downtime_limit_ms", "stages",
+	"threshold_bytes", "throttle_pct", "throttle_steps", "vpid", NULL
+};
+
 struct json_object *
 mig_advice_side(struct mig *m, const char *node, const char *sid,
     struct json_object *ev)
@@ -341,7 +347,7 @@ mig_advice_side(struct mig *m, const char *node, const char *sid,
 	store_bind_str(st, 1, node);
 	store_bind_str(st, 2, sid);
 	if (store_row(m->s, st, "side") == 1) {
-		side = store_json_text_col(st, 21);
+		side = store_json_text_pick(st, 21, advice_members);
 		key = sqlite3_column_int64(st, 25);
 	}
 	sqlite3_reset(st);
