@@ -3,8 +3,11 @@
  * Containers are scanned iteratively with a stack of JSCAN_DEPTH bits, so
  * hostile nesting costs neither recursion nor memory.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <json-c/json.h>
 
 #include "jscan.h"
 
@@ -308,4 +311,45 @@ jscan_member(const char **pp, const char *end, int depth, int *first,
 	m->val.len = (size_t)(p - m->val.p);
 	*pp = p;
 	return 1;
+}
+
+struct json_object *
+jscan_to_json(const struct jscan_span *v, struct json_tokener *tok)
+{
+	char num[64];
+	size_t i;
+	int dbl = 0;
+
+	switch (v->type) {
+	case JS_STRING:
+		if (memchr(v->p, '\\', v->len) == NULL)
+			return json_object_new_string_len(v->p + 1,
+			    (int)v->len - 2);
+		break;
+	case JS_NUMBER:
+		if (v->len >= sizeof(num))
+			break;
+		for (i = 0; i < v->len; i++)
+			dbl |= v->p[i] == '.' || v->p[i] == 'e' ||
+			    v->p[i] == 'E';
+		memcpy(num, v->p, v->len);
+		num[v->len] = '\0';
+		if (dbl)
+			return json_object_new_double_s(strtod(num, NULL), num);
+		if (v->len - (num[0] == '-') <= 18)
+			return json_object_new_int64(strtoll(num, NULL, 10));
+		break;
+	case JS_LITERAL:
+		if (v->len == 4 && memcmp(v->p, "null", 4) == 0)
+			return NULL;
+		if (v->len == 4 && memcmp(v->p, "true", 4) == 0)
+			return json_object_new_boolean(1);
+		if (v->len == 5 && memcmp(v->p, "false", 5) == 0)
+			return json_object_new_boolean(0);
+		break;
+	default:
+		break;
+	}
+	json_tokener_reset(tok);
+	return json_tokener_parse_ex(tok, v->p, (int)v->len + 1);
 }

@@ -60,4 +60,18 @@ const char	*jscan_ws(const char *p, const char *end);
 int		 jscan_member(const char **pp, const char *end, int depth,
 		    int *first, struct jscan_member *m, const char **err);
 
+/*
+ * The json-c value of a scanned value whose text is followed by at least
+ * one byte (a ',', '}', ']' or NUL: what ends a number), as json-c's
+ * tokener makes it; NULL for null.  Plain strings, integers of up to 18
+ * digits, decimal doubles (with their text, as json-c keeps it) and the
+ * lower-case literals are made directly; the rest by tok (json-c's
+ * tokener switches its locale on every call, which costs more than
+ * parsing a short value).
+ */
+struct json_object;
+struct json_tokener;
+struct json_object *jscan_to_json(const struct jscan_span *,
+		    struct json_tokener *tok);
+
 #endif

@@ -805,8 +805,7 @@ static struct json_object *
 text_value(struct store *s, const struct jscan_span *v)
 {
 	/* The byte after the value (a ',' or the '}') ends a number. */
-	json_tokener_reset(s->tok);
-	return json_tokener_parse_ex(s->tok, v->p, (int)v->len + 1);
+	return jscan_to_json(v, s->tok);
 }
 
 /*

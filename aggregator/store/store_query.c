@@ -168,8 +168,7 @@ store_json_text_pick(sqlite3_stmt *st, int i, const char *const *names)
 		memcpy(key, m.key, m.keylen);
 		key[m.keylen] = '\0';
 		/* The byte after the value (',' or '}') ends a number. */
-		json_tokener_reset(tok);
-		v = json_tokener_parse_ex(tok, m.val.p, (int)m.val.len + 1);
+		v = jscan_to_json(&m.val, tok);
 		json_object_object_add(o, key, v);
 	}
 	json_tokener_free(tok);
