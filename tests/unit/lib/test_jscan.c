@@ -251,7 +251,7 @@ main(void)
 	unsigned accepted, bad, agree, mutated, taken, refused;
 	int ok_all;
 
-	plan(8);
+	plan(9);
 
 	for (i = 0, ok_all = 1; i < sizeof(table) / sizeof(table[0]); i++)
 		ok_all &= whole(table[i].text, table[i].type);
@@ -274,6 +274,25 @@ main(void)
 	k = scan(deep, 200000, &used, &err) == JS_ERROR;
 	ok(k && used < 64, "100,000 levels: refused at once (%s), no "
 	    "recursion", err);
+
+	/* Each byte at each place of a long string (the 8-byte steps). */
+	for (k = 0, ok_all = 1; k < 40; k++) {
+		for (i = 1; i < 256; i++) {
+			t.n = 0;
+			put(&t, "\"");
+			memset(t.b + t.n, 'a', 50);
+			t.b[t.n + k] = (char)i;
+			t.n += 50;
+			put(&t, "\"");
+			t.b[t.n] = '\0';
+			/* '"' ends it early, '\\' escapes an 'a': bad escape */
+			ok_all &= (scan(t.b, t.n, &used, &err) == JS_STRING &&
+			    used == t.n) == (i >= 0x20 && i != '"' && i != '\\');
+		}
+	}
+	ok(ok_all, "a string of 50 bytes with every byte at each of its first "
+	    "40 places: controls, quotes and backslashes found wherever they "
+	    "are");
 
 	rng = 42;
 	for (i = 0, accepted = 0, bad = 0, agree = 0; i < 20000; i++) {
