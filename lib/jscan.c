@@ -288,7 +288,7 @@ jscan_value(const char **pp, const char *end, int depth, const char **err)
 }
 
 int
-jscan_member(const char **pp, const char *end, int depth, int *first,
+jscan_key(const char **pp, const char *end, int depth, int *first,
     struct jscan_member *m, const char **err)
 {
 	const char *p = jscan_ws(*pp, end);
@@ -336,11 +336,70 @@ jscan_member(const char **pp, const char *end, int depth, int *first,
 		*err = p == end ? "unexpected end" : "expected :";
 		return -1;
 	}
-	p = jscan_ws(p + 1, end);
-	m->val.p = p;
+	m->val.p = jscan_ws(p + 1, end);
+	m->val.len = 0;
+	m->val.type = JS_ERROR;
+	*pp = m->val.p;
+	return 1;
+}
+
+int
+jscan_member(const char **pp, const char *end, int depth, int *first,
+    struct jscan_member *m, const char **err)
+{
+	const char *p;
+	int r;
+
+	if ((r = jscan_key(pp, end, depth, first, m, err)) != 1)
+		return r;
+	p = *pp;
 	if ((m->val.type = jscan_value(&p, end, depth + 1, err)) == JS_ERROR)
 		return -1;
 	m->val.len = (size_t)(p - m->val.p);
+	*pp = p;
+	return 1;
+}
+
+int
+jscan_element(const char **pp, const char *end, int depth, int *first,
+    struct jscan_span *v, const char **err)
+{
+	const char *p = jscan_ws(*pp, end);
+
+	if (*first) {
+		if (p == end || *p != '[') {
+			*err = "not an array";
+			return -1;
+		}
+		if (depth + 1 > JSCAN_DEPTH) {
+			*err = "nesting too deep";
+			return -1;
+		}
+		p = jscan_ws(p + 1, end);
+		*first = 0;
+		if (p < end && *p == ']') {
+			*pp = p + 1;
+			return 0;
+		}
+	} else {
+		if (p == end) {
+			*err = "unexpected end";
+			return -1;
+		}
+		if (*p == ']') {
+			*pp = p + 1;
+			return 0;
+		}
+		if (*p != ',') {
+			*err = "expected , or ]";
+			return -1;
+		}
+		p = jscan_ws(p + 1, end);
+	}
+	v->p = p;
+	if ((v->type = jscan_value(&p, end, depth + 1, err)) == JS_ERROR)
+		return -1;
+	v->len = (size_t)(p - v->p);
 	*pp = p;
 	return 1;
 }

@@ -59,6 +59,12 @@ const char	*jscan_ws(const char *p, const char *end);
  */
 int		 jscan_member(const char **pp, const char *end, int depth,
 		    int *first, struct jscan_member *m, const char **err);
+/* jscan_member(), but only to the start of the value: m->val.p, *pp. */
+int		 jscan_key(const char **pp, const char *end, int depth,
+		    int *first, struct jscan_member *m, const char **err);
+/* The elements of the array at *pp ('['), as jscan_member() does. */
+int		 jscan_element(const char **pp, const char *end, int depth,
+		    int *first, struct jscan_span *v, const char **err);
 
 /*
  * The json-c value of a scanned value whose text is followed by at least

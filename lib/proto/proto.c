@@ -181,26 +181,17 @@ proto_batch_unref(struct proto_batch *b)
 	free(b);
 }
 
-/* Adds record k of b, [p, p + len), checking its size and shape. */
+/* Adds record v to b, growing its array. */
 static int
-batch_add(struct proto_dec *dec, struct proto_batch *b, size_t *cap,
-    const struct jscan_span *v)
+batch_add(struct proto_batch *b, size_t *cap, const struct jscan_span *v)
 {
 	struct proto_rec *r;
 	size_t n;
 
-	if (v->type != JS_OBJECT)
-		return dec_fail(dec, PROTO_E_SHAPE, "BATCH body: record %zu is "
-		    "not an object", b->n);
-	if (v->len > PROTO_RECORD_MAX)
-		return dec_fail(dec, PROTO_E_SIZE, "BATCH body: record %zu is "
-		    "%zu bytes, over the cap of %u bytes a record", b->n,
-		    v->len, PROTO_RECORD_MAX);
 	if (b->n == *cap) {
 		n = *cap ? *cap * 2 : 64;
 		if ((r = reallocarray(b->recs, n, sizeof(*r))) == NULL)
-			return dec_fail(dec, PROTO_E_SIZE, "BATCH body: out of "
-			    "memory");
+			return -1;
 		b->recs = r;
 		*cap = n;
 	}
@@ -210,35 +201,13 @@ batch_add(struct proto_dec *dec, struct proto_batch *b, size_t *cap,
 	return 0;
 }
 
-/* The elements of the records array v into b. */
-static int
-batch_records(struct proto_dec *dec, struct proto_batch *b,
-    const struct jscan_span *v)
-{
-	const char *p = v->p + 1, *end = v->p + v->len, *err;
-	struct jscan_span e;
-	size_t cap = 0;
-
-	b->n = 0;
-	for (;;) {
-		p = jscan_ws(p, end);
-		if (*p == ']')
-			return 0;
-		if (*p == ',')
-			p = jscan_ws(p + 1, end);
-		e.p = p;
-		e.type = jscan_value(&p, end, 2, &err);	/* scanned before */
-		e.len = (size_t)(p - e.p);
-		if (batch_add(dec, b, &cap, &e) == -1)
-			return -1;
-	}
-}
-
 /*
- * A BATCH body, scanned without building a tree (lib/jscan.c): an object
- * with a positive integer "seq" and a "records" array of objects of at
- * most PROTO_RECORD_MAX bytes each; its other members are scanned and
- * left.  The records point into a copy of the body (msg->batch).
+ * A BATCH body, scanned once without building a tree (lib/jscan.c): an
+ * object with a positive integer "seq" and a "records" array of objects
+ * of at most PROTO_RECORD_MAX bytes each; its other members are scanned
+ * and left.  Malformed JSON is reported before a bad shape, a missing or
+ * bad seq before a bad record.  The records point into a copy of the
+ * body (msg->batch).
  */
 static int
 dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
@@ -246,11 +215,11 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 {
 	struct proto_batch *b;
 	struct jscan_member m;
-	struct jscan_span recs = { NULL, 0, JS_ERROR };
+	struct jscan_span v;
 	struct json_object *sv = NULL;
-	const char *p, *end, *err = "";
-	enum jscan_type t;
-	int first = 1, r, have_seq = 0;
+	const char *p, *q, *end, *err = "";
+	size_t cap = 0, bad_at = 0, bad_len = 0;
+	int first = 1, efirst, r, have_seq = 0, have_recs = 0, bad = 0;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->text = malloc(blen + 1)) == NULL) {
@@ -262,7 +231,68 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 	b->text[blen] = '\0';
 	p = b->text;
 	end = b->text + blen;
-	if ((t = jscan_value(&p, end, 0, &err)) == JS_ERROR) {
+	q = jscan_ws(p, end);
+	if (q == end) {
+		r = dec_fail(dec, PROTO_E_JSON, "BATCH body is not JSON: "
+		    "unexpected end");
+		goto out;
+	}
+	if (*q != '{') {
+		/* Not an object: JSON or not, say which. */
+		if (jscan_value(&q, end, 0, &err) == JS_ERROR)
+			r = dec_fail(dec, PROTO_E_JSON, "BATCH body is not "
+			    "JSON: %s", err);
+		else if (jscan_ws(q, end) != end)
+			r = dec_fail(dec, PROTO_E_JSON, "BATCH body: bytes "
+			    "after the JSON value");
+		else
+			r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body is not a "
+			    "JSON object");
+		goto out;
+	}
+	/* The last of a name counts, as in json-c's object. */
+	while ((r = jscan_key(&p, end, 0, &first, &m, &err)) == 1) {
+		if (!m.escaped && m.keylen == 7 &&
+		    memcmp(m.key, "records", 7) == 0 && *p == '[') {
+			b->n = 0;
+			bad = 0;
+			have_recs = 1;
+			for (efirst = 1; (r = jscan_element(&p, end, 1, &efirst,
+			    &v, &err)) == 1; ) {
+				if (!bad && (v.type != JS_OBJECT ||
+				    v.len > PROTO_RECORD_MAX)) {
+					bad = v.type != JS_OBJECT ? 1 : 2;
+					bad_at = b->n;
+					bad_len = v.len;
+				}
+				if (batch_add(b, &cap, &v) == -1) {
+					r = dec_fail(dec, PROTO_E_SIZE, "BATCH "
+					    "body: out of memory");
+					goto out;
+				}
+			}
+			if (r == -1)
+				break;
+			continue;
+		}
+		q = p;
+		if ((m.val.type = jscan_value(&q, end, 1, &err)) == JS_ERROR) {
+			r = -1;
+			break;
+		}
+		m.val.len = (size_t)(q - p);
+		p = q;
+		if (m.escaped)
+			continue;
+		if (m.keylen == 3 && memcmp(m.key, "seq", 3) == 0) {
+			if (sv != NULL)
+				json_object_put(sv);
+			sv = jscan_to_json(&m.val, dec->tok);
+			have_seq = 1;
+		} else if (m.keylen == 7 && memcmp(m.key, "records", 7) == 0)
+			have_recs = 0;		/* not an array */
+	}
+	if (r == -1) {
 		r = dec_fail(dec, PROTO_E_JSON, "BATCH body is not JSON: %s",
 		    err);
 		goto out;
@@ -271,27 +301,6 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 		r = dec_fail(dec, PROTO_E_JSON, "BATCH body: bytes after the "
 		    "JSON value");
 		goto out;
-	}
-	if (t != JS_OBJECT) {
-		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body is not a JSON "
-		    "object");
-		goto out;
-	}
-	/* Valid JSON: the members one by one (the last of a name counts). */
-	p = b->text;
-	while (jscan_member(&p, end, 0, &first, &m, &err) == 1) {
-		if (m.escaped)
-			continue;
-		if (m.keylen == 3 && memcmp(m.key, "seq", 3) == 0) {
-			if (sv != NULL)
-				json_object_put(sv);
-			/* The byte after the value ends a number. */
-			json_tokener_reset(dec->tok);
-			sv = json_tokener_parse_ex(dec->tok, m.val.p,
-			    (int)m.val.len + 1);
-			have_seq = 1;
-		} else if (m.keylen == 7 && memcmp(m.key, "records", 7) == 0)
-			recs = m.val;
 	}
 	if (!have_seq || sv == NULL || !json_object_is_type(sv, json_type_int)) {
 		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"seq\" missing "
@@ -304,15 +313,25 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 		goto out;
 	}
 	msg->seq = (uint64_t)json_object_get_int64(sv);
-	if (recs.type != JS_ARRAY) {
+	if (!have_recs) {
 		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"records\" "
 		    "missing or not an array");
 		goto out;
 	}
-	if ((r = batch_records(dec, b, &recs)) == 0) {
-		msg->batch = b;
-		b = NULL;
+	if (bad == 1) {
+		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: record %zu is "
+		    "not an object", bad_at);
+		goto out;
 	}
+	if (bad == 2) {
+		r = dec_fail(dec, PROTO_E_SIZE, "BATCH body: record %zu is "
+		    "%zu bytes, over the cap of %u bytes a record", bad_at,
+		    bad_len, PROTO_RECORD_MAX);
+		goto out;
+	}
+	msg->batch = b;
+	b = NULL;
+	r = 0;
  out:
 	if (sv != NULL)
 		json_object_put(sv);
