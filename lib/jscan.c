@@ -287,15 +287,19 @@ jscan_value(const char **pp, const char *end, int depth, const char **err)
 	return JS_ERROR;
 }
 
-int
-jscan_key(const char **pp, const char *end, int depth, int *first,
-    struct jscan_member *m, const char **err)
+/*
+ * To the next item of the container at *pp (open is its '{' or '['):
+ * 1 with *pp at the item, 0 after the closing close, -1 with *err.
+ */
+static int
+next_item(const char **pp, const char *end, int depth, int *first,
+    char open, char close, const char **err)
 {
 	const char *p = jscan_ws(*pp, end);
 
 	if (*first) {
-		if (p == end || *p != '{') {
-			*err = "not an object";
+		if (p == end || *p != open) {
+			*err = open == '{' ? "not an object" : "not an array";
 			return -1;
 		}
 		if (depth + 1 > JSCAN_DEPTH) {
@@ -304,7 +308,7 @@ jscan_key(const char **pp, const char *end, int depth, int *first,
 		}
 		p = jscan_ws(p + 1, end);
 		*first = 0;
-		if (p < end && *p == '}') {
+		if (p < end && *p == close) {
 			*pp = p + 1;
 			return 0;
 		}
@@ -313,16 +317,31 @@ jscan_key(const char **pp, const char *end, int depth, int *first,
 			*err = "unexpected end";
 			return -1;
 		}
-		if (*p == '}') {
+		if (*p == close) {
 			*pp = p + 1;
 			return 0;
 		}
 		if (*p != ',') {
-			*err = "expected , or }";
+			*err = close == '}' ? "expected , or }" :
+			    "expected , or ]";
 			return -1;
 		}
 		p = jscan_ws(p + 1, end);
 	}
+	*pp = p;
+	return 1;
+}
+
+int
+jscan_key(const char **pp, const char *end, int depth, int *first,
+    struct jscan_member *m, const char **err)
+{
+	const char *p;
+	int r;
+
+	if ((r = next_item(pp, end, depth, first, '{', '}', err)) != 1)
+		return r;
+	p = *pp;
 	if (p == end || *p != '"') {
 		*err = p == end ? "unexpected end" : "expected a member name";
 		return -1;
@@ -343,65 +362,41 @@ jscan_key(const char **pp, const char *end, int depth, int *first,
 	return 1;
 }
 
-int
-jscan_member(const char **pp, const char *end, int depth, int *first,
-    struct jscan_member *m, const char **err)
-{
-	const char *p;
-	int r;
-
-	if ((r = jscan_key(pp, end, depth, first, m, err)) != 1)
-		return r;
-	p = *pp;
-	if ((m->val.type = jscan_value(&p, end, depth + 1, err)) == JS_ERROR)
-		return -1;
-	m->val.len = (size_t)(p - m->val.p);
-	*pp = p;
-	return 1;
-}
-
-int
-jscan_element(const char **pp, const char *end, int depth, int *first,
+/* The value at *pp into v, *pp after it. */
+static int
+item_value(const char **pp, const char *end, int depth,
     struct jscan_span *v, const char **err)
 {
-	const char *p = jscan_ws(*pp, end);
+	const char *p = *pp;
 
-	if (*first) {
-		if (p == end || *p != '[') {
-			*err = "not an array";
-			return -1;
-		}
-		if (depth + 1 > JSCAN_DEPTH) {
-			*err = "nesting too deep";
-			return -1;
-		}
-		p = jscan_ws(p + 1, end);
-		*first = 0;
-		if (p < end && *p == ']') {
-			*pp = p + 1;
-			return 0;
-		}
-	} else {
-		if (p == end) {
-			*err = "unexpected end";
-			return -1;
-		}
-		if (*p == ']') {
-			*pp = p + 1;
-			return 0;
-		}
-		if (*p != ',') {
-			*err = "expected , or ]";
-			return -1;
-		}
-		p = jscan_ws(p + 1, end);
-	}
 	v->p = p;
 	if ((v->type = jscan_value(&p, end, depth + 1, err)) == JS_ERROR)
 		return -1;
 	v->len = (size_t)(p - v->p);
 	*pp = p;
 	return 1;
+}
+
+int
+jscan_member(const char **pp, const char *end, int depth, int *first,
+    struct jscan_member *m, const char **err)
+{
+	int r;
+
+	if ((r = jscan_key(pp, end, depth, first, m, err)) != 1)
+		return r;
+	return item_value(pp, end, depth, &m->val, err);
+}
+
+int
+jscan_element(const char **pp, const char *end, int depth, int *first,
+    struct jscan_span *v, const char **err)
+{
+	int r;
+
+	if ((r = next_item(pp, end, depth, first, '[', ']', err)) != 1)
+		return r;
+	return item_value(pp, end, depth, v, err);
 }
 
 struct json_object *

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "jscan.h"
+#include "rnd.h"
 #include "tap.h"
 
 static enum jscan_type
@@ -66,16 +67,6 @@ jsonc(const char *text, size_t len, struct json_object **o)
 	return r;
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static unsigned
-rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
 
 struct text {
 	char	 b[8192];

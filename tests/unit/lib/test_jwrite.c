@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "jwrite.h"
+#include "rnd.h"
 #include "tap.h"
 
 #define FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -44,16 +45,6 @@ text_serializer(struct json_object *o, struct printbuf *pb, int level,
 	return printbuf_memappend(pb, "[1,2,3]", 7);
 }
 
-static uint64_t rng = 88172645463325252ULL;
-
-static unsigned
-rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
 
 static struct json_object *
 random_tree(int depth)
