@@ -436,6 +436,15 @@ jscan_to_json(const struct jscan_span *v, struct json_tokener *tok)
 	default:
 		break;
 	}
+	if (tok == NULL) {
+		struct json_object *o;
+
+		if ((tok = json_tokener_new()) == NULL)
+			return NULL;
+		o = json_tokener_parse_ex(tok, v->p, (int)v->len + 1);
+		json_tokener_free(tok);
+		return o;
+	}
 	json_tokener_reset(tok);
 	return json_tokener_parse_ex(tok, v->p, (int)v->len + 1);
 }

@@ -73,7 +73,7 @@ int		 jscan_element(const char **pp, const char *end, int depth,
  * digits, decimal doubles (with their text, as json-c keeps it) and the
  * lower-case literals are made directly; the rest by tok (json-c's
  * tokener switches its locale on every call, which costs more than
- * parsing a short value).
+ * parsing a short value); tok NULL: one made for the call if need be.
  */
 struct json_object;
 struct json_tokener;

@@ -974,6 +974,34 @@ ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
 }
 
 struct json_object *
+store_rec_get(const struct store_rec *r, const char *name)
+{
+	struct jscan_member m;
+	struct jscan_span val = { NULL, 0, JS_ERROR };
+	struct json_object *v = NULL;
+	const char *p, *end, *err;
+	size_t n = strlen(name);
+	int first = 1, k;
+
+	if (r->obj == NULL && r->text != NULL &&
+	    (r->whole == NULL || *r->whole == NULL)) {
+		p = r->text;
+		end = r->text + r->len;
+		while ((k = jscan_member(&p, end, 0, &first, &m, &err)) == 1) {
+			if (m.escaped)
+				break;
+			if (m.keylen == n && memcmp(m.key, name, n) == 0)
+				val = m.val;		/* the last one counts */
+		}
+		if (k == 0)
+			return val.p != NULL ? jscan_to_json(&val, NULL) : NULL;
+	}
+	if (!json_object_object_get_ex(store_rec_obj(r), name, &v))
+		return NULL;
+	return json_object_get(v);
+}
+
+struct json_object *
 store_rec_obj(const struct store_rec *r)
 {
 	struct json_tokener *tok;

@@ -108,6 +108,11 @@ void		 store_rec_release(struct store_rec *);
  */
 int		 store_rec_span(const struct store_rec *, int f,
 		    const char **text, size_t *len);
+/*
+ * Member name of the record, a new reference (json_object_put() it); NULL
+ * when absent or null.  From a record's text, only that member is made.
+ */
+struct json_object *store_rec_get(const struct store_rec *, const char *name);
 /* The whole record as a json-c object (parsed from its text if need be). */
 struct json_object *store_rec_obj(const struct store_rec *);
 enum store_fld	 store_rec_str(const struct store_rec *, int, const char **);

@@ -615,17 +615,27 @@ alert_side(struct mig *m, const char *sid)
  * names on the batch's node.  Good news resolves the bad news and is no
  * alert of its own.
  */
+static enum agg_ingest	alert_of(struct store *, struct mig *,
+			    struct store_alert_in *, const char *mid);
+
 enum agg_ingest
 mig_kind_alert(struct store *s, void *arg, struct store_alert_in *a)
 {
-	struct mig *m = arg;
-	struct json_object *v;
-	const char *mid = NULL;
+	struct json_object *v = store_rec_get(a->rec, "migration_id");
+	enum agg_ingest r;
 
-	if (json_object_object_get_ex(store_rec_obj(a->rec), "migration_id", &v) &&
-	    json_object_is_type(v, json_type_string) &&
-	    *json_object_get_string(v) != '\0')
-		mid = json_object_get_string(v);
+	r = alert_of(s, arg, a, json_object_is_type(v, json_type_string) &&
+	    *json_object_get_string(v) != '\0' ? json_object_get_string(v) :
+	    NULL);
+	json_object_put(v);
+	return r;
+}
+
+/* mig_kind_alert() of an alert about migration mid (NULL: none named). */
+static enum agg_ingest
+alert_of(struct store *s, struct mig *m, struct store_alert_in *a,
+    const char *mid)
+{
 	if (strcmp(a->name, "migration.converged") == 0) {
 		if (mid == NULL)
 			return store_skip(s, SKIP_MISSING_FIELD, a->rec,

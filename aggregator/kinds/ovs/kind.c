@@ -635,12 +635,9 @@ samples_ingest(struct store *s, void *arg, const struct store_rec *rec)
 }
 
 static const char *
-member_str(struct json_object *o, const char *key)
+member_str(struct json_object *v)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string) ||
+	if (!json_object_is_type(v, json_type_string) ||
 	    *json_object_get_string(v) == '\0')
 		return NULL;
 	return json_object_get_string(v);
@@ -654,16 +651,19 @@ static enum agg_ingest
 ovs_alert(struct store *s, void *arg, struct store_alert_in *a)
 {
 	struct ovs_kind *k = arg;
-	const char *bridge = member_str(store_rec_obj(a->rec), "bridge");
-	const char *port = member_str(store_rec_obj(a->rec), "port");
+	struct json_object *bv = store_rec_get(a->rec, "bridge");
+	struct json_object *pv = store_rec_get(a->rec, "port");
+	const char *bridge = member_str(bv), *port = member_str(pv);
 	const char *fired = NULL;
 
+	if (bridge != NULL && port != NULL)
+		snprintf(k->subject, sizeof(k->subject), "%s/%s", bridge, port);
+	else if (bridge != NULL)
+		snprintf(k->subject, sizeof(k->subject), "%s", bridge);
+	json_object_put(bv);
+	json_object_put(pv);
 	if (bridge == NULL)
 		return AGG_ALERT_STORE;
-	if (port != NULL)
-		snprintf(k->subject, sizeof(k->subject), "%s/%s", bridge, port);
-	else
-		snprintf(k->subject, sizeof(k->subject), "%s", bridge);
 	if (strcmp(a->name, "ovs.latency_ok") == 0)
 		fired = "ovs.latency_high";
 	else if (strcmp(a->name, "ovs.upcall_calm") == 0)
