@@ -324,8 +324,9 @@ mig_advice_of(struct json_object *side, struct json_object *rounds,
 }
 
 /*
- * The advice of side (node, sid) from its record and stored rounds, with
- * the alert's evidence; NULL when no round tells.
+ * The advice of side (node, sid) from its record and its last stored
+ * round with pending bytes, with the alert's evidence; NULL when no round
+ * tells.
  */
 /* The side record's members the advice reads (and the kernel's vpid). */
 static const char *const advice_members[] = {
@@ -351,9 +352,14 @@ mig_advice_side(struct mig *m, const char *node, const char *sid,
 		key = sqlite3_column_int64(st, 25);
 	}
 	sqlite3_reset(st);
+	/*
+	 * Of the stored rounds, only the one the advice reads (the last
+	 * with pending bytes), and its kernel figures: the advice of every
+	 * alert delivered read all of them.
+	 */
 	rounds = json_object_new_array();
 	if (key != STORE_NONE) {
-		rs = mig_st(m, MST_ROUNDS_OF_SIDE);
+		rs = mig_st(m, MST_LAST_PENDING_ROUND);
 		sqlite3_bind_int64(rs, 1, key);
 		store_json_keys_of(rs, keys, STORE_ROW_COLS_MAX);
 		while ((r = store_row(m->s, rs, "rounds")) == 1)

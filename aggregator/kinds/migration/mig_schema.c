@@ -311,6 +311,13 @@ static const char *const mig_sql[MST__COUNT] = {
 	    "dirty_rate_bps, pending_bytes, bandwidth_bps, bytes, "
 	    "predicted_downtime_ms, throttle_pct, verdict FROM rounds "
 	    "WHERE side = ?1 ORDER BY n",
+	/* The advice's round: the side's last with pending bytes. */
+	[MST_LAST_PENDING_ROUND] =
+	    "SELECT n, t_ns, start_ns, dirty_pages, duration_ms, "
+	    "dirty_rate_bps, pending_bytes, bandwidth_bps, bytes, "
+	    "predicted_downtime_ms, throttle_pct, verdict FROM rounds "
+	    "WHERE side = ?1 AND pending_bytes IS NOT NULL ORDER BY n DESC "
+	    "LIMIT 1",
 	/*
 	 * The alerts of a migration's sides, by name, oldest first: from
 	 * the sides (CROSS JOIN keeps that order), never by scanning the
