@@ -679,6 +679,7 @@ rtypes_make(struct store *s)
 	t->fields = alert_fields;
 	if (rtype_index(t) == -1)
 		return -1;
+	t->textmask = 1;	/* "evidence": stored as the agent wrote it */
 	for (k = 0; agg_kind_table[k] != NULL; k++) {
 		for (rec = agg_kind_table[k]->records; rec && rec->name; rec++) {
 			if (rtype_find(s, rec->name) != NULL) {

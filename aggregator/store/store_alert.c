@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 #include <json-c/json.h>
@@ -188,6 +189,16 @@ alert_kind(const struct store *s, const char *name)
 	return -1;
 }
 
+/* Text of len bytes, or NULL. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *text, size_t len)
+{
+	if (text == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, text, (int)len, SQLITE_TRANSIENT);
+}
+
 enum agg_ingest
 store_alert_ingest(struct store *s, const struct store_rec *rec)
 {
@@ -195,7 +206,8 @@ store_alert_ingest(struct store *s, const struct store_rec *rec)
 	struct json_object *ev = rec->v[AF_EVIDENCE];
 	const struct agg_kind *kd;
 	sqlite3_stmt *st;
-	const char *id, *name, *severity, *evidence = NULL;
+	const char *id, *name, *severity, *evidence = NULL, *etext;
+	size_t elen = 0;
 	int64_t t, aid;
 	enum agg_ingest r;
 	int k, n = 0;
@@ -213,9 +225,15 @@ store_alert_ingest(struct store *s, const struct store_rec *rec)
 	    (kd = agg_kind_table[k])->alert != NULL &&
 	    (r = kd->alert(s, s->kstate[k], &in)) != AGG_ALERT_STORE)
 		return r;
-	if (ev != NULL)
+	/* From a record's text, the evidence's text as it came. */
+	if (store_rec_span(rec, AF_EVIDENCE, &etext, &elen) == 1) {
+		if (!(elen == 4 && strncasecmp(etext, "null", 4) == 0))
+			evidence = etext;
+	} else if (ev != NULL) {
 		evidence = json_object_to_json_string_ext(ev,
 		    JSON_C_TO_STRING_PLAIN);
+		elen = strlen(evidence);
+	}
 
 	/* One active alert per (node, name, subject): a repeat updates it. */
 	if (in.subject_kind != NULL && alert_find_active(s, rec->node, name,
@@ -227,7 +245,7 @@ store_alert_ingest(struct store *s, const struct store_rec *rec)
 		sqlite3_bind_int64(st, 1, aid);
 		sqlite3_bind_int64(st, 2, t);
 		store_bind_str(st, 3, store_opt_str(rec, AF_MESSAGE));
-		store_bind_str(st, 4, evidence);
+		bind_text(st, 4, evidence, elen);
 		if (store_done(s, st, "update alert") == -1)
 			return AGG_ERROR;
 		return AGG_DUPLICATE;
@@ -244,7 +262,7 @@ store_alert_ingest(struct store *s, const struct store_rec *rec)
 	sqlite3_bind_int64(st, 8, t);
 	sqlite3_bind_int64(st, 9, s->now_ns);
 	store_bind_str(st, 10, store_opt_str(rec, AF_MESSAGE));
-	store_bind_str(st, 11, evidence);
+	bind_text(st, 11, evidence, elen);
 	if (store_done(s, st, "alert") == -1)
 		return AGG_ERROR;
 	if (sqlite3_changes(s->db) == 0)

@@ -1542,7 +1542,7 @@ static void
 test_text_and_objects(void)
 {
 	static const char *const where[] = { "first", "middle", "last" };
-	char *out[2][3], *st[2];
+	char *out[2][3], *st[2], *al[2];
 	struct store *s;
 	struct json_object *m, *o;
 	const char *err;
@@ -1571,6 +1571,17 @@ test_text_and_objects(void)
 		}
 		batch(s, "a", T0 + 20, "[1,\"x\",{},{\"kind\":7},{\"kind\":\"\"},"
 		    "{\"kind\":\"nope\"},{\"kind\":null}]");
+		batch(s, "a", T0 + 21, "[{\"kind\":\"alert\",\"id\":\"ev1\","
+		    "\"name\":\"migration.not_converging\",\"t_ns\":%lld,"
+		    "\"migration_id\":\"m-middle\",\"message\":\"a \\\"b\\\"\","
+		    "\"evidence\":{\"a/b\":[1,2.50,\"x\\/y\"],\"n\":null}},"
+		    "{\"kind\":\"alert\",\"id\":\"ev2\",\"name\":\"x.y\","
+		    "\"t_ns\":%lld,\"evidence\":null}]", (long long)T0 + 21,
+		    (long long)T0 + 22);
+		o = store_q_alerts(s, 0, 0, 0, &err);
+		al[k] = strdup(o != NULL ? json_object_to_json_string(o) :
+		    "(none)");
+		json_object_put(o);
 		for (w = 0; w < 3; w++) {
 			snprintf(vm, sizeof(vm), "00000000-0000-0000-0000-00000000000%d", w);
 			m = mig_of(s, vm);
@@ -1597,6 +1608,12 @@ test_text_and_objects(void)
 		free(out[0][w]);
 		free(out[1][w]);
 	}
+	ok(strcmp(al[0], al[1]) == 0 && strstr(al[0], "2.50") != NULL,
+	    "the same alerts, their evidence as sent");
+	if (strcmp(al[0], al[1]) != 0)
+		diag("text:    %s\nobjects: %s", al[0], al[1]);
+	free(al[0]);
+	free(al[1]);
 	ok(strcmp(st[0], st[1]) == 0, "and the same counts of stored, duplicate "
 	    "and skipped records");
 	if (strcmp(st[0], st[1]) != 0)
@@ -1616,7 +1633,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	plan(212);
+	plan(213);
 	test_open_and_dedupe();
 	test_correlation();
 	test_outcomes();
@@ -1632,8 +1649,8 @@ main(void)
 	test_text_and_objects();
 	while (npool > 0)
 		free(pool[--npool]);
-	if (tap_n != 208)
-		diag("ran %d tests, planned 208", tap_n);
+	if (tap_n != 209)
+		diag("ran %d tests, planned 209", tap_n);
 	if (!tap_failed) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
