@@ -1546,7 +1546,7 @@ test_text_and_objects(void)
 	struct store *s;
 	struct json_object *m, *o;
 	const char *err;
-	char name[32], rounds[512], mid[32], vm[40];
+	char name[32], rounds[512], mid[32], vm[40], many[4096];
 	int k, w;
 
 	for (k = 0; k < 2; k++) {
@@ -1571,6 +1571,13 @@ test_text_and_objects(void)
 		}
 		batch(s, "a", T0 + 20, "[1,\"x\",{},{\"kind\":7},{\"kind\":\"\"},"
 		    "{\"kind\":\"nope\"},{\"kind\":null}]");
+		/* A round of 200 members: parsed whole, not indexed. */
+		for (w = 0, many[0] = '\0'; w < 200; w++)
+			snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			    "\"x%d\":%d,", w, w);
+		batch(s, "a", T0 + 20, "[{%s\"kind\":\"migration_round\",\"id\":"
+		    "\"m-last#4\",\"migration_id\":\"m-last\",\"n\":4,\"t_ns\":"
+		    "%lld,\"dirty_pages\":7}]", many, (long long)T0 + 4);
 		batch(s, "a", T0 + 21, "[{\"kind\":\"alert\",\"id\":\"ev1\","
 		    "\"name\":\"migration.not_converging\",\"t_ns\":%lld,"
 		    "\"migration_id\":\"m-middle\",\"message\":\"a \\\"b\\\"\","
