@@ -621,14 +621,20 @@ static enum agg_ingest	alert_of(struct store *, struct mig *,
 enum agg_ingest
 mig_kind_alert(struct store *s, void *arg, struct store_alert_in *a)
 {
+	struct mig *m = arg;
 	struct json_object *v = store_rec_get(a->rec, "migration_id");
-	enum agg_ingest r;
 
-	r = alert_of(s, arg, a, json_object_is_type(v, json_type_string) &&
-	    *json_object_get_string(v) != '\0' ? json_object_get_string(v) :
-	    NULL);
+	/* Kept: the store reads the subject after the hook returned. */
+	free(m->alert_mid);
+	m->alert_mid = NULL;
+	if (json_object_is_type(v, json_type_string) &&
+	    *json_object_get_string(v) != '\0' &&
+	    (m->alert_mid = strdup(json_object_get_string(v))) == NULL) {
+		json_object_put(v);
+		return AGG_ERROR;
+	}
 	json_object_put(v);
-	return r;
+	return alert_of(s, m, a, m->alert_mid);
 }
 
 /* mig_kind_alert() of an alert about migration mid (NULL: none named). */

@@ -102,6 +102,8 @@ struct mig {
 	struct mig_touch	*touch;
 	size_t			 ntouch, touchcap;
 	char			**asid;		/* sides the batch's alerts name */
+	/* The migration id of the alert being stored: its subject's id. */
+	char			*alert_mid;
 	size_t			 nasid, asidcap;
 };
 

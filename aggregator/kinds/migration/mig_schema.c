@@ -427,5 +427,6 @@ mig_finish(void *arg)
 		sqlite3_finalize(m->st_list[i]);
 	free(m->touch);
 	free(m->asid);
+	free(m->alert_mid);
 	free(m);
 }
