@@ -362,9 +362,8 @@ jscan_key(const char **pp, const char *end, int depth, int *first,
 	return 1;
 }
 
-/* The value at *pp into v, *pp after it. */
-static int
-item_value(const char **pp, const char *end, int depth,
+int
+jscan_item(const char **pp, const char *end, int depth,
     struct jscan_span *v, const char **err)
 {
 	const char *p = *pp;
@@ -385,7 +384,7 @@ jscan_member(const char **pp, const char *end, int depth, int *first,
 
 	if ((r = jscan_key(pp, end, depth, first, m, err)) != 1)
 		return r;
-	return item_value(pp, end, depth, &m->val, err);
+	return jscan_item(pp, end, depth, &m->val, err);
 }
 
 int
@@ -396,7 +395,7 @@ jscan_element(const char **pp, const char *end, int depth, int *first,
 
 	if ((r = next_item(pp, end, depth, first, '[', ']', err)) != 1)
 		return r;
-	return item_value(pp, end, depth, v, err);
+	return jscan_item(pp, end, depth, v, err);
 }
 
 struct json_object *
@@ -435,15 +434,6 @@ jscan_to_json(const struct jscan_span *v, struct json_tokener *tok)
 		break;
 	default:
 		break;
-	}
-	if (tok == NULL) {
-		struct json_object *o;
-
-		if ((tok = json_tokener_new()) == NULL)
-			return NULL;
-		o = json_tokener_parse_ex(tok, v->p, (int)v->len + 1);
-		json_tokener_free(tok);
-		return o;
 	}
 	json_tokener_reset(tok);
 	return json_tokener_parse_ex(tok, v->p, (int)v->len + 1);

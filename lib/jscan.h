@@ -59,6 +59,12 @@ const char	*jscan_ws(const char *p, const char *end);
  */
 int		 jscan_member(const char **pp, const char *end, int depth,
 		    int *first, struct jscan_member *m, const char **err);
+/*
+ * The value at *pp of a container depth deep (after jscan_key(), say)
+ * into v, *pp after it: 1, or -1 with *err set.
+ */
+int		 jscan_item(const char **pp, const char *end, int depth,
+		    struct jscan_span *v, const char **err);
 /* jscan_member(), but only to the start of the value: m->val.p, *pp. */
 int		 jscan_key(const char **pp, const char *end, int depth,
 		    int *first, struct jscan_member *m, const char **err);
@@ -73,7 +79,7 @@ int		 jscan_element(const char **pp, const char *end, int depth,
  * digits, decimal doubles (with their text, as json-c keeps it) and the
  * lower-case literals are made directly; the rest by tok (json-c's
  * tokener switches its locale on every call, which costs more than
- * parsing a short value); tok NULL: one made for the call if need be.
+ * parsing a short value).
  */
 struct json_object;
 struct json_tokener;

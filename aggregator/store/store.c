@@ -136,6 +136,8 @@ static const char *const alert_fields[] = {
 	"evidence", "id", "message", "name", "severity", "t_ns", "vm_uuid",
 	NULL
 };
+/* The evidence is stored as the agent wrote it (store_alert.c). */
+static const char *const alert_text_fields[] = { "evidence", NULL };
 
 const char *
 store_err(struct store *s, const char *fmt, ...)
@@ -567,7 +569,7 @@ store_ms_ok(double ms)
  * first letter are together in its sorted fields.
  */
 static int
-rtype_index(struct store_rtype *t)
+rtype_index(struct store_rtype *t, const char *const *text_fields)
 {
 	int i, c, n;
 
@@ -589,14 +591,13 @@ rtype_index(struct store_rtype *t)
 		return -1;
 	}
 	t->textmask = 0;
-	for (c = 0; t->rec != NULL && t->rec->text_fields != NULL &&
-	    t->rec->text_fields[c] != NULL; c++) {
+	for (c = 0; text_fields != NULL && text_fields[c] != NULL; c++) {
 		for (i = 0; i < n; i++)
-			if (strcmp(t->fields[i], t->rec->text_fields[c]) == 0)
+			if (strcmp(t->fields[i], text_fields[c]) == 0)
 				break;
 		if (i == n) {
 			log_warnx("store: record %s: text field %s is not one "
-			    "of its fields", t->name, t->rec->text_fields[c]);
+			    "of its fields", t->name, text_fields[c]);
 			return -1;
 		}
 		t->textmask |= (uint64_t)1 << i;
@@ -677,9 +678,8 @@ rtypes_make(struct store *s)
 	t = &s->rt[s->nrt++];
 	t->name = "alert";
 	t->fields = alert_fields;
-	if (rtype_index(t) == -1)
+	if (rtype_index(t, alert_text_fields) == -1)
 		return -1;
-	t->textmask = 1;	/* "evidence": stored as the agent wrote it */
 	for (k = 0; agg_kind_table[k] != NULL; k++) {
 		for (rec = agg_kind_table[k]->records; rec && rec->name; rec++) {
 			if (rtype_find(s, rec->name) != NULL) {
@@ -693,7 +693,7 @@ rtypes_make(struct store *s)
 			t->kind = k;
 			t->rec = rec;
 			t->fields = rec->fields;
-			if (rtype_index(t) == -1)
+			if (rtype_index(t, rec->text_fields) == -1)
 				return -1;
 		}
 	}
@@ -801,12 +801,12 @@ ingest_one(struct store *s, const char *node, struct json_object *obj,
 	return ingest_rec(s, t, &rec, ahead);
 }
 
-/* A value of a record's text as json-c has it; NULL for null. */
+/* A whole record's text as json-c reads it (an object ends at its '}'). */
 static struct json_object *
-text_value(struct store *s, const struct jscan_span *v)
+text_parse(struct json_tokener *tok, const char *text, size_t len)
 {
-	/* The byte after the value (a ',' or the '}') ends a number. */
-	return jscan_to_json(v, s->tok);
+	json_tokener_reset(tok);
+	return json_tokener_parse_ex(tok, text, (int)len);
 }
 
 /*
@@ -866,7 +866,7 @@ text_fill(struct store *s, const struct store_rtype *t,
 			rec->span[k] = m[at[k]].val.p;
 			rec->spanlen[k] = m[at[k]].val.len;
 		} else
-			rec->v[k] = text_value(s, &m[at[k]].val);
+			rec->v[k] = jscan_to_json(&m[at[k]].val, s->tok);
 	}
 	rec->made = 1;
 }
@@ -904,11 +904,11 @@ store_rec_as_text(struct store *s, const char *name, const char *text,
 	if (text_members(text, len, m, &nm) == 0) {
 		r->text = text;
 		r->len = len;
+		r->tok = s->tok;
 		text_fill(s, t, m, nm, r);
 		return 0;
 	}
-	json_tokener_reset(s->tok);
-	if ((o = json_tokener_parse_ex(s->tok, text, (int)len)) == NULL ||
+	if ((o = text_parse(s->tok, text, len)) == NULL ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return -1;
@@ -945,8 +945,7 @@ ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
 
 	if (text_members(pr->text, pr->len, m, &nm) == -1) {
 		/* Not for the scan: json-c reads it as it always did. */
-		json_tokener_reset(s->tok);
-		o = json_tokener_parse_ex(s->tok, pr->text, (int)pr->len);
+		o = text_parse(s->tok, pr->text, pr->len);
 		r = ingest_one(s, node, o, i, ahead);
 		json_object_put(o);
 		return r;
@@ -958,11 +957,12 @@ ingest_text(struct store *s, const char *node, const struct proto_rec *pr,
 	rec.text = pr->text;
 	rec.len = pr->len;
 	rec.whole = &whole;
+	rec.tok = s->tok;
 	for (j = 0; j < nm; j++)
 		if (m[j].keylen == 4 && memcmp(m[j].key, "kind", 4) == 0)
 			kind = (int)j;
 	if (kind >= 0)
-		kv = text_value(s, &m[kind].val);
+		kv = jscan_to_json(&m[kind].val, s->tok);
 	t = rec_kind(s, kv, kind >= 0, &rec);
 	json_object_put(kv);
 	if (t == NULL)
@@ -995,7 +995,7 @@ store_rec_get(const struct store_rec *r, const char *name)
 				val = m.val;		/* the last one counts */
 		}
 		if (k == 0)
-			return val.p != NULL ? jscan_to_json(&val, NULL) : NULL;
+			return val.p != NULL ? jscan_to_json(&val, r->tok) : NULL;
 	}
 	if (!json_object_object_get_ex(store_rec_obj(r), name, &v))
 		return NULL;
@@ -1005,14 +1005,10 @@ store_rec_get(const struct store_rec *r, const char *name)
 struct json_object *
 store_rec_obj(const struct store_rec *r)
 {
-	struct json_tokener *tok;
-
 	if (r->obj != NULL || r->whole == NULL)
 		return r->obj;
-	if (*r->whole == NULL && (tok = json_tokener_new()) != NULL) {
-		*r->whole = json_tokener_parse_ex(tok, r->text, (int)r->len);
-		json_tokener_free(tok);
-	}
+	if (*r->whole == NULL)
+		*r->whole = text_parse(r->tok, r->text, r->len);
 	return *r->whole;
 }
 

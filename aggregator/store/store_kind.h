@@ -34,6 +34,7 @@ struct store_rec {
 	const char		*text;		/* its JSON text, or NULL */
 	size_t			 len;
 	struct json_object	**whole;	/* store_rec_obj()'s, of text */
+	struct json_tokener	*tok;		/* the store's, for text */
 	/* agg_record.text_fields, from text: their text (NULL: absent). */
 	const char		*span[STORE_REC_MAX];
 	size_t			 spanlen[STORE_REC_MAX];

@@ -151,8 +151,8 @@ store_json_text_pick(sqlite3_stmt *st, int i, const char *const *names)
 
 	if ((t = (const char *)sqlite3_column_text(st, i)) == NULL)
 		return NULL;
-	p = jscan_ws(t, t + strlen(t));
 	end = t + strlen(t);
+	p = jscan_ws(t, end);
 	if (p == end || *p != '{' || (tok = json_tokener_new()) == NULL)
 		return json_tokener_parse(t);
 	o = json_object_new_object();

@@ -150,18 +150,26 @@ shape_str(struct proto_dec *dec, struct proto_msg *msg, const char *key,
 	return 0;
 }
 
+/* msg's seq from v, its body's "seq" (NULL: absent). */
 static int
-shape_seq(struct proto_dec *dec, struct proto_msg *msg)
+seq_value(struct proto_dec *dec, struct proto_msg *msg, struct json_object *v)
 {
 	int64_t seq;
 
-	if (shape_int(dec, msg, "seq", &seq) == -1)
-		return -1;
-	if (seq < 1)
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return dec_fail(dec, PROTO_E_SHAPE, "%s body: \"seq\" missing "
+		    "or not an integer", proto_type_name(msg->type));
+	if ((seq = json_object_get_int64(v)) < 1)
 		return dec_fail(dec, PROTO_E_SHAPE, "%s body: seq %" PRId64
 		    " is not positive", proto_type_name(msg->type), seq);
 	msg->seq = (uint64_t)seq;
 	return 0;
+}
+
+static int
+shape_seq(struct proto_dec *dec, struct proto_msg *msg)
+{
+	return seq_value(dec, msg, member(msg->body, "seq", json_type_int));
 }
 
 struct proto_batch *
@@ -219,7 +227,7 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 	struct json_object *sv = NULL;
 	const char *p, *q, *end, *err = "";
 	size_t cap = 0, bad_at = 0, bad_len = 0;
-	int first = 1, efirst, r, have_seq = 0, have_recs = 0, bad = 0;
+	int first = 1, efirst, r, have_recs = 0, bad = 0;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->text = malloc(blen + 1)) == NULL) {
@@ -275,20 +283,14 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 				break;
 			continue;
 		}
-		q = p;
-		if ((m.val.type = jscan_value(&q, end, 1, &err)) == JS_ERROR) {
-			r = -1;
+		if ((r = jscan_item(&p, end, 0, &m.val, &err)) == -1)
 			break;
-		}
-		m.val.len = (size_t)(q - p);
-		p = q;
 		if (m.escaped)
 			continue;
 		if (m.keylen == 3 && memcmp(m.key, "seq", 3) == 0) {
 			if (sv != NULL)
 				json_object_put(sv);
 			sv = jscan_to_json(&m.val, dec->tok);
-			have_seq = 1;
 		} else if (m.keylen == 7 && memcmp(m.key, "records", 7) == 0)
 			have_recs = 0;		/* not an array */
 	}
@@ -302,17 +304,9 @@ dec_batch(struct proto_dec *dec, struct proto_msg *msg, const char *body,
 		    "JSON value");
 		goto out;
 	}
-	if (!have_seq || sv == NULL || !json_object_is_type(sv, json_type_int)) {
-		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"seq\" missing "
-		    "or not an integer");
+	msg->type = PROTO_BATCH;
+	if ((r = seq_value(dec, msg, sv)) == -1)
 		goto out;
-	}
-	if (json_object_get_int64(sv) < 1) {
-		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: seq %" PRId64
-		    " is not positive", json_object_get_int64(sv));
-		goto out;
-	}
-	msg->seq = (uint64_t)json_object_get_int64(sv);
 	if (!have_recs) {
 		r = dec_fail(dec, PROTO_E_SHAPE, "BATCH body: \"records\" "
 		    "missing or not an array");

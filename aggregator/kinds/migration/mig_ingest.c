@@ -206,7 +206,8 @@ mig_ingest_round(struct store *s, void *arg, const struct store_rec *rec)
 struct rounds_it {
 	struct json_object	*arr;
 	size_t			 i, n;
-	const char		*p, *end;
+	const char		*p, *end;	/* the array's text; p NULL: empty */
+	int			 first;
 };
 
 static void
@@ -218,11 +219,10 @@ rounds_start(struct rounds_it *it, const struct store_rec *rec)
 	memset(it, 0, sizeof(*it));
 	switch (store_rec_span(rec, MF_ROUNDS, &t, &len)) {
 	case 1:
-		if (t[0] == '[') {
-			it->p = jscan_ws(t + 1, t + len);
+		if (t[0] == '[' && *jscan_ws(t + 1, t + len) != ']') {
+			it->p = t;
 			it->end = t + len;
-			if (*it->p == ']')
-				it->p = NULL;
+			it->first = 1;
 		}
 		break;
 	case 0:
@@ -252,7 +252,8 @@ rounds_next(struct store *s, struct rounds_it *it, struct store_rec *r,
     size_t *i)
 {
 	struct json_object *o;
-	const char *q, *start, *err;
+	struct jscan_span v;
+	const char *err;
 
 	memset(r, 0, sizeof(*r));
 	*i = it->i;
@@ -264,20 +265,13 @@ rounds_next(struct store *s, struct rounds_it *it, struct store_rec *r,
 			return 2;
 		return store_rec_as(s, "migration_round", o, r) == -1 ? -1 : 1;
 	}
-	if (it->p == NULL)
+	/* lib/proto checked the text: an error is not reached. */
+	if (it->p == NULL ||
+	    jscan_element(&it->p, it->end, 1, &it->first, &v, &err) != 1)
 		return 0;
-	q = jscan_ws(it->p, it->end);
-	if (q < it->end && *q == ',')
-		q = jscan_ws(q + 1, it->end);
-	if (q >= it->end || *q == ']')
-		return 0;
-	start = q;
-	if (jscan_value(&q, it->end, 2, &err) == JS_ERROR)
-		return 0;		/* lib/proto checked it: not reached */
-	it->p = q;
 	it->i++;
-	if (*start != '{' || store_rec_as_text(s, "migration_round", start,
-	    (size_t)(q - start), r) == -1)
+	if (v.type != JS_OBJECT || store_rec_as_text(s, "migration_round",
+	    v.p, v.len, r) == -1)
 		return 2;
 	return 1;
 }
