@@ -127,10 +127,10 @@ ctl_add_json(struct evbuffer *out, const char *s, size_t len)
 	if ((clean = utf8_json_scrub(s, len, &n)) != NULL) {
 		evbuffer_add(out, clean, n);
 		free(clean);
-	} else if (n == 0 && utf8_valid(s, len) != len)
-		evbuffer_add(out, oom, sizeof(oom) - 1);
-	else
+	} else if (n == len)
 		evbuffer_add(out, s, len);
+	else
+		evbuffer_add(out, oom, sizeof(oom) - 1);
 }
 
 static void

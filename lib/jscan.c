@@ -36,26 +36,36 @@ special8(uint64_t x)
 	    ((x - ones * 0x20) & ~x)) & highs;
 }
 
+size_t
+jscan_plain(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *e = p + len;
+	uint64_t x;
+
+	/* Eight plain bytes at a time, then one by one. */
+	while (e - p >= 8) {
+		memcpy(&x, p, 8);
+		if (special8(x))
+			break;
+		p += 8;
+	}
+	while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+		p++;
+	return (size_t)(p - (const unsigned char *)s);
+}
+
 /* The string at *pp ('"'), to after its closing quote. */
 static int
 scan_string(const char **pp, const char *end, int *escaped, const char **err)
 {
 	const unsigned char *p = (const unsigned char *)*pp + 1;
 	const unsigned char *e = (const unsigned char *)end;
-	uint64_t x;
 	int i;
 
 	*escaped = 0;
 	for (;;) {
-		/* Eight plain bytes at a time, then one by one. */
-		while (e - p >= 8) {
-			memcpy(&x, p, 8);
-			if (special8(x))
-				break;
-			p += 8;
-		}
-		while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-			p++;
+		p += jscan_plain((const char *)p, (size_t)(e - p));
 		if (p == e) {
 			*err = "unterminated string";
 			return -1;

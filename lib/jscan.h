@@ -51,6 +51,12 @@ enum jscan_type	 jscan_value(const char **pp, const char *end, int depth,
 
 /* Skips JSON whitespace. */
 const char	*jscan_ws(const char *p, const char *end);
+/*
+ * How many bytes from s on a JSON string holds as they are: up to the
+ * first '"', '\\' or control character (8 bytes at a time; jwrite.c's
+ * strings too).
+ */
+size_t		 jscan_plain(const char *s, size_t len);
 
 /*
  * The members of the object at [*pp, end), one per call: 1 with *m

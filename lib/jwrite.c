@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "jwrite.h"
+#include "jscan.h"
 
 #define JW_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define JW_MIN		4096
@@ -73,10 +74,8 @@ jb_str(struct jbuf *b, const char *s, size_t len)
 	if (jb_room(b, len + 2) == -1)
 		return -1;
 	b->p[b->len++] = '"';
-	for (i = 0; i < len; i++) {
+	for (i = 0; (i += jscan_plain(s + i, len - i)) < len; i++) {
 		c = (unsigned char)s[i];
-		if (c >= ' ' && c != '"' && c != '\\')
-			continue;
 		if (jb_put(b, s + run, i - run) == -1)
 			return -1;
 		run = i + 1;

@@ -37,6 +37,21 @@ seq_len(const unsigned char *s, size_t left)
 	return n;
 }
 
+/* How many bytes from s on, whole words of 8, are all ASCII. */
+static size_t
+ascii_run(const unsigned char *s, size_t left)
+{
+	size_t i = 0;
+	uint64_t x;
+
+	for (; i + 8 <= left; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (x & 0x8080808080808080ULL)
+			break;
+	}
+	return i;
+}
+
 size_t
 utf8_valid(const char *s, size_t len)
 {
@@ -44,6 +59,8 @@ utf8_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
+		if ((i += ascii_run(p + i, len - i)) == len)
+			break;
 		if ((n = seq_len(p + i, len - i)) == 0)
 			return i;
 		i += n;
@@ -70,17 +87,20 @@ utf8_json_scrub(const char *s, size_t len, size_t *outlen)
 {
 	static const char rep[] = "\\ufffd";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n, bad = 0, o = 0;
+	size_t first, i, n, bad = 0, o;
 	char *out;
 
-	*outlen = 0;
-	for (i = 0; i < len; i += n ? n : 1)
+	*outlen = len;
+	if ((first = utf8_valid(s, len)) == len)
+		return NULL;
+	for (i = first; i < len; i += n ? n : 1)
 		if ((n = seq_len(p + i, len - i)) == 0)
 			bad++;
-	if (bad == 0 || (out = malloc(len + bad * (sizeof(rep) - 2) + 1)) ==
-	    NULL)
+	*outlen = 0;
+	if ((out = malloc(len + bad * (sizeof(rep) - 2) + 1)) == NULL)
 		return NULL;
-	for (i = 0; i < len; i += n ? n : 1) {
+	memcpy(out, s, first);
+	for (i = o = first; i < len; i += n ? n : 1) {
 		if ((n = seq_len(p + i, len - i)) == 0) {
 			memcpy(out + o, rep, sizeof(rep) - 1);
 			o += sizeof(rep) - 1;

@@ -1,13 +1,15 @@
 # tests/unit/lib/: unit tests of libstrata: the event source, the wire
 # format, the migration analyzer (on the real QEMU 7.2 logs), the record
-# writer (jwrite), the BATCH scan (jscan) and the Prometheus exposition writer with the HTTP
-# listener's address rules.
+# writer (jwrite), the BATCH scan (jscan), the UTF-8 check (utf8) and the
+# Prometheus exposition writer with the HTTP listener's address rules.
 check_PROGRAMS += tests/unit/lib/test_migration tests/unit/lib/test_source \
 	tests/unit/lib/test_proto tests/unit/lib/test_prom \
-	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan
+	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan \
+	tests/unit/lib/test_utf8
 TESTS += tests/unit/lib/test_migration tests/unit/lib/test_source \
 	tests/unit/lib/test_proto tests/unit/lib/test_prom \
-	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan
+	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan \
+	tests/unit/lib/test_utf8
 unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/helpers
 
 tests_unit_lib_test_migration_SOURCES = tests/unit/lib/test_migration.c
@@ -82,3 +84,7 @@ tests_unit_lib_test_jscan_SOURCES = tests/unit/lib/test_jscan.c
 tests_unit_lib_test_jscan_CPPFLAGS = $(unit_cppflags)
 tests_unit_lib_test_jscan_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
 tests_unit_lib_test_jscan_LDADD = $(STRATA_LIBS)
+
+tests_unit_lib_test_utf8_SOURCES = tests/unit/lib/test_utf8.c
+tests_unit_lib_test_utf8_CPPFLAGS = $(unit_cppflags)
+tests_unit_lib_test_utf8_LDADD = $(STRATA_LIBS)
