@@ -38,9 +38,10 @@
 #include "tls.h"
 #include "aggregator.h"
 
-#define SLOW_BATCH_MS	1000	/* a store_batch() slower than this is logged */
+#define SLOW_BATCH_MS	8	/* a store_batch() slower than this is logged */
 #define DRAIN_MS	2000	/* at exit, how long streams may take to drain */
 #define REASSERT_MAX	10000	/* alerts of one store_q_alerts(), its most */
+#define AGG_DISPATCH_MS	2	/* the agents' callbacks run before a poll (setup) */
 
 struct agg {
 	struct agg_conf		 conf;
@@ -498,6 +499,8 @@ usage(void)
 static int
 setup(struct agg *agg)
 {
+	struct timeval dispatch = { 0, AGG_DISPATCH_MS * 1000 };
+	struct event_config *cfg;
 	struct alertout_conf aoc;
 	struct ingest_conf ic;
 	struct ingest_cb cb;
@@ -506,12 +509,23 @@ setup(struct agg *agg)
 	/* Spares for the control socket, before agents can take them. */
 	if (fdbudget_init(0) == -1)
 		return -1;
-	/* Two priorities: the control socket's events first (ctl.h). */
-	if ((agg->base = event_base_new()) == NULL ||
+	/*
+	 * Two priorities: the control socket's events first (ctl.h).  The
+	 * rest (the agents' batches, the group's commit) are run at most
+	 * AGG_DISPATCH_MS at a time before the loop polls again, so that a
+	 * request that came meanwhile waits for one callback, not for all
+	 * the connections that were ready at once.
+	 */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_max_dispatch_interval(cfg, &dispatch, -1, 1) ==
+	    -1 || (agg->base = event_base_new_with_config(cfg)) == NULL ||
 	    event_base_priority_init(agg->base, 2) == -1) {
+		if (cfg != NULL)
+			event_config_free(cfg);
 		log_warnx("event_base_new failed");
 		return -1;
 	}
+	event_config_free(cfg);
 	if ((agg->notify = notify_create(agg->base, status_line, agg)) == NULL)
 		return -1;
 	if ((agg->store = store_open(agg->conf.db)) == NULL)

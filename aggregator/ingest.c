@@ -173,6 +173,8 @@ struct ingest {
 	struct event		*ev_commit;
 	TAILQ_HEAD(, ingest_conn) acking;	/* with batches in the group */
 	TAILQ_HEAD(, ingest_conn) deferred;	/* frames left for the next */
+	struct event		*ev_deferred;	/* their next turn */
+	int			 resuming;	/* in that turn */
 	TAILQ_HEAD(, ingest_conn) slicing;	/* batches stored in slices */
 	struct event		*ev_slice;
 	uint64_t		 sliced;		/* batches stored in slices */
@@ -570,7 +572,9 @@ conn_ack_later(struct ingest_conn *c, uint64_t seq, size_t n)
  * The group's commit: every batch in it is acknowledged, or, if the
  * commit failed, its connection refused (the agent sends it again).
  * Then the connections that stopped reading for the group's size go on,
- * in the order they stopped, into the next group until it is full.
+ * in the order they stopped, into the next group until it is full: in
+ * turns of their own (ingest_deferred_cb), not in this callback, so that
+ * a control request waits for the commit or for a turn, not for both.
  */
 static void
 ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
@@ -612,13 +616,35 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 				break;
 			}
 	}
+	if (!TAILQ_EMPTY(&ig->deferred))
+		timer_soon(ig->ev_deferred, 0);
+}
+
+/*
+ * One turn of the connections that waited for a commit, in the order
+ * they stopped, for at most INGEST_TURN_NS or until the open group is
+ * full.  Meanwhile a connection with new frames reads behind them
+ * (conn_read_cb): the first to stop is the first to go on.
+ */
+static void
+ingest_deferred_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct ingest *ig = arg;
+	struct ingest_conn *c;
+	uint64_t t0 = clock_mono_ns();
+
+	ig->resuming = 1;
 	while (!ingest_group_full(ig) &&
+	    clock_mono_ns() - t0 < INGEST_TURN_NS &&
 	    (c = TAILQ_FIRST(&ig->deferred)) != NULL) {
 		TAILQ_REMOVE(&ig->deferred, c, def_entry);
 		c->deferred = 0;
 		bufferevent_enable(c->bev, EV_READ);
 		conn_read_cb(c->bev, c);	/* may free c */
 	}
+	ig->resuming = 0;
+	if (!ingest_group_full(ig) && !TAILQ_EMPTY(&ig->deferred))
+		timer_soon(ig->ev_deferred, 0);
 }
 
 /* Batch seq of c could not be stored; -1: c is closing. */
@@ -794,8 +820,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		/*
 		 * The group is full: the rest after its commit, and what the
 		 * agent sends meanwhile waits in the socket, not in memory.
+		 * Connections that waited already go first.
 		 */
-		if (ig->cb.commit != NULL && ingest_group_full(ig)) {
+		if (ig->cb.commit != NULL && (ingest_group_full(ig) ||
+		    (!ig->resuming && !c->deferred &&
+		    !TAILQ_EMPTY(&ig->deferred)))) {
 			if (!c->deferred && evbuffer_get_length(in) > 0) {
 				c->deferred = 1;
 				TAILQ_INSERT_TAIL(&ig->deferred, c, def_entry);
@@ -1194,7 +1223,9 @@ ingest_create(struct event_base *base, const struct ingest_conf *conf,
 	    (ig->ev_resume = evtimer_new(base, ingest_resume_cb, ig)) == NULL ||
 	    (ig->ev_trim = evtimer_new(base, ingest_trim_cb, ig)) == NULL ||
 	    (ig->ev_commit = evtimer_new(base, ingest_commit_cb, ig)) == NULL ||
-	    (ig->ev_slice = evtimer_new(base, ingest_slice_cb, ig)) == NULL) {
+	    (ig->ev_slice = evtimer_new(base, ingest_slice_cb, ig)) == NULL ||
+	    (ig->ev_deferred = evtimer_new(base, ingest_deferred_cb,
+	    ig)) == NULL) {
 		log_warn("%s", __func__);
 		goto fail;
 	}
@@ -1240,6 +1271,8 @@ ingest_destroy(struct ingest *ig)
 		event_free(ig->ev_commit);
 	if (ig->ev_slice != NULL)
 		event_free(ig->ev_slice);
+	if (ig->ev_deferred != NULL)
+		event_free(ig->ev_deferred);
 	if (ig->tls != NULL)
 		SSL_CTX_free(ig->tls);
 	if (ig->fd != -1)
