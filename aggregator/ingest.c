@@ -203,6 +203,7 @@ struct ingest {
 
 static void	ingest_commit_soon(struct ingest *);
 static void	ingest_slice_soon(struct ingest *);
+static void	ingest_deferred_soon(struct ingest *);
 static void	slice_end(struct ingest_conn *);
 static void	conn_read_cb(struct bufferevent *, void *);
 
@@ -616,7 +617,14 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 				break;
 			}
 	}
-	if (!TAILQ_EMPTY(&ig->deferred))
+	ingest_deferred_soon(ig);
+}
+
+/* The waiting connections' next turn, if the open group has room. */
+static void
+ingest_deferred_soon(struct ingest *ig)
+{
+	if (!TAILQ_EMPTY(&ig->deferred) && !ingest_group_full(ig))
 		timer_soon(ig->ev_deferred, 0);
 }
 
@@ -643,8 +651,7 @@ ingest_deferred_cb(evutil_socket_t fd, short events, void *arg)
 		conn_read_cb(c->bev, c);	/* may free c */
 	}
 	ig->resuming = 0;
-	if (!ingest_group_full(ig) && !TAILQ_EMPTY(&ig->deferred))
-		timer_soon(ig->ev_deferred, 0);
+	ingest_deferred_soon(ig);
 }
 
 /* Batch seq of c could not be stored; -1: c is closing. */
@@ -740,6 +747,8 @@ ingest_slice_cb(evutil_socket_t fd, short events, void *arg)
 	}
 	if (!TAILQ_EMPTY(&ig->slicing))
 		ingest_slice_soon(ig);
+	else
+		ingest_deferred_soon(ig);
 }
 
 /* One frame from an agent; -1 when c is closing or gone. */
@@ -830,6 +839,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 				TAILQ_INSERT_TAIL(&ig->deferred, c, def_entry);
 				bufferevent_disable(bev, EV_READ);
 			}
+			ingest_deferred_soon(ig);
 			return;
 		}
 		len = evbuffer_get_length(in);
