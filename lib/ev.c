@@ -37,7 +37,10 @@ ev_slot(const struct ev *ev, unsigned slot)
 	return ev_field(ev, name);
 }
 
-/* An unsigned value; a negative signed value is refused. */
+/*
+ * An unsigned value; a negative value is refused, and so is a double that
+ * is not finite or out of range (converting it would be undefined).
+ */
 static int
 field_u64(const struct ev_field *f, uint64_t *out)
 {
@@ -53,7 +56,7 @@ field_u64(const struct ev_field *f, uint64_t *out)
 		*out = (uint64_t)f->v.i;
 		return 0;
 	case EVF_DOUBLE:
-		if (f->v.d < 0)
+		if (!(f->v.d >= 0 && f->v.d < 18446744073709551616.0))
 			return -1;
 		*out = (uint64_t)f->v.d;
 		return 0;
@@ -77,6 +80,9 @@ field_i64(const struct ev_field *f, int64_t *out)
 		*out = (int64_t)f->v.u;
 		return 0;
 	case EVF_DOUBLE:
+		if (!(f->v.d >= -9223372036854775808.0 &&
+		    f->v.d < 9223372036854775808.0))
+			return -1;
 		*out = (int64_t)f->v.d;
 		return 0;
 	default:

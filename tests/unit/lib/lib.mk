@@ -1,15 +1,16 @@
 # tests/unit/lib/: unit tests of libstrata: the event source, the wire
 # format, the migration analyzer (on the real QEMU 7.2 logs), the record
-# writer (jwrite), the BATCH scan (jscan), the UTF-8 check (utf8) and the
+# writer (jwrite), the BATCH scan (jscan), the UTF-8 check (utf8), field
+# access (ev) and the
 # Prometheus exposition writer with the HTTP listener's address rules.
 check_PROGRAMS += tests/unit/lib/test_migration tests/unit/lib/test_source \
 	tests/unit/lib/test_proto tests/unit/lib/test_prom \
 	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan \
-	tests/unit/lib/test_utf8
+	tests/unit/lib/test_utf8 tests/unit/lib/test_ev
 TESTS += tests/unit/lib/test_migration tests/unit/lib/test_source \
 	tests/unit/lib/test_proto tests/unit/lib/test_prom \
 	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan \
-	tests/unit/lib/test_utf8
+	tests/unit/lib/test_utf8 tests/unit/lib/test_ev
 unit_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/helpers
 
 tests_unit_lib_test_migration_SOURCES = tests/unit/lib/test_migration.c
@@ -88,3 +89,7 @@ tests_unit_lib_test_jscan_LDADD = $(STRATA_LIBS)
 tests_unit_lib_test_utf8_SOURCES = tests/unit/lib/test_utf8.c
 tests_unit_lib_test_utf8_CPPFLAGS = $(unit_cppflags)
 tests_unit_lib_test_utf8_LDADD = $(STRATA_LIBS)
+
+tests_unit_lib_test_ev_SOURCES = tests/unit/lib/test_ev.c
+tests_unit_lib_test_ev_CPPFLAGS = $(unit_cppflags)
+tests_unit_lib_test_ev_LDADD = $(STRATA_LIBS)
