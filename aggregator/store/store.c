@@ -1194,7 +1194,11 @@ store_node_stats(struct store *s, const char *node, struct json_object *stats,
 	store_bind_str(st, 1, node);
 	if ((v = stats_field(stats, eps_names)) != NULL)
 		sqlite3_bind_double(st, 2, json_object_get_double(v));
-	if ((v = stats_field(stats, disc_names)) != NULL)
+	/* A count sent as a double is kept only when it is one. */
+	if ((v = stats_field(stats, disc_names)) != NULL &&
+	    (json_object_is_type(v, json_type_int) ||
+	    (json_object_get_double(v) >= 0 &&
+	    json_object_get_double(v) < 9.2e18)))
 		sqlite3_bind_int64(st, 3, json_object_get_int64(v));
 	store_bind_str(st, 4, json_object_to_json_string_ext(stats,
 	    JSON_C_TO_STRING_PLAIN));

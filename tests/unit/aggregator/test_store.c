@@ -1276,6 +1276,16 @@ test_stale(void)
 	ok(getd(n, "events_per_s") == 1234.5, "b's events/s");
 	is_int(geti(n, "discarded"), 7, "b's discarded events");
 	json_object_put(n);
+	st = json_tokener_parse("{\"discarded\":NaN}");
+	store_node_stats(s, "b", st, T0 + 51 * SEC);
+	json_object_put(st);
+	st = json_tokener_parse("{\"discarded\":1e300}");
+	store_node_stats(s, "b", st, T0 + 52 * SEC);
+	json_object_put(st);
+	n = node_of(s, "b");
+	is_int(geti(n, "discarded"), 7, "a discarded count of NaN or 1e300 "
+	    "is not a count: the last one stays");
+	json_object_put(n);
 	st = store_q_status(s, &err);
 	is_int(geti(st, "nodes_stale"), 1, "status: 1 stale node");
 	is_int(geti(st, "nodes"), 2, "of 2");
@@ -1640,7 +1650,7 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	plan(213);
+	plan(214);
 	test_open_and_dedupe();
 	test_correlation();
 	test_outcomes();
@@ -1656,8 +1666,8 @@ main(void)
 	test_text_and_objects();
 	while (npool > 0)
 		free(pool[--npool]);
-	if (tap_n != 209)
-		diag("ran %d tests, planned 209", tap_n);
+	if (tap_n != 214)
+		diag("ran %d tests, planned 214", tap_n);
 	if (!tap_failed) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
