@@ -829,10 +829,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		/*
 		 * The group is full: the rest after its commit, and what the
 		 * agent sends meanwhile waits in the socket, not in memory.
-		 * Connections that waited already go first.
+		 * Connections that waited already go first; a handshake does
+		 * not wait behind them (its deadline runs from accept).
 		 */
 		if (ig->cb.commit != NULL && (ingest_group_full(ig) ||
-		    (!ig->resuming && !c->deferred &&
+		    (!ig->resuming && !c->deferred && c->state == CONN_READY &&
 		    !TAILQ_EMPTY(&ig->deferred)))) {
 			if (!c->deferred && evbuffer_get_length(in) > 0) {
 				c->deferred = 1;
