@@ -38,7 +38,7 @@
 #include "tls.h"
 #include "aggregator.h"
 
-#define SLOW_BATCH_MS	8	/* a store_batch() slower than this is logged */
+#define SLOW_BATCH_MS	1000	/* a store_batch() slower than this is logged */
 #define DRAIN_MS	2000	/* at exit, how long streams may take to drain */
 #define REASSERT_MAX	10000	/* alerts of one store_q_alerts(), its most */
 #define AGG_DISPATCH_MS	2	/* the agents' callbacks run before a poll (setup) */
