@@ -1180,6 +1180,7 @@ store_node_stats(struct store *s, const char *node, struct json_object *stats,
 	    "discarded_events", "events_discarded", "lost", NULL };
 	struct json_object *v;
 	sqlite3_stmt *st;
+	double d;
 
 	if (stats == NULL || !json_object_is_type(stats, json_type_object)) {
 		log_warnx("%s: node %s: stats are not an object", __func__,
@@ -1197,8 +1198,7 @@ store_node_stats(struct store *s, const char *node, struct json_object *stats,
 	/* A count sent as a double is kept only when it is one. */
 	if ((v = stats_field(stats, disc_names)) != NULL &&
 	    (json_object_is_type(v, json_type_int) ||
-	    (json_object_get_double(v) >= 0 &&
-	    json_object_get_double(v) < 9.2e18)))
+	    ((d = json_object_get_double(v)) >= 0 && d < 9.2e18)))
 		sqlite3_bind_int64(st, 3, json_object_get_int64(v));
 	store_bind_str(st, 4, json_object_to_json_string_ext(stats,
 	    JSON_C_TO_STRING_PLAIN));

@@ -1,8 +1,8 @@
 # tests/unit/lib/: unit tests of libstrata: the event source, the wire
 # format, the migration analyzer (on the real QEMU 7.2 logs), the record
 # writer (jwrite), the BATCH scan (jscan), the UTF-8 check (utf8), field
-# access (ev) and the
-# Prometheus exposition writer with the HTTP listener's address rules.
+# access (ev) and the Prometheus exposition writer with the HTTP
+# listener's address rules.
 check_PROGRAMS += tests/unit/lib/test_migration tests/unit/lib/test_source \
 	tests/unit/lib/test_proto tests/unit/lib/test_prom \
 	tests/unit/lib/test_jwrite tests/unit/lib/test_jscan \
