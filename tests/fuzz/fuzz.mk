@@ -5,8 +5,9 @@
 # and libtool plays no part.  `make fuzz` builds them; tests/fuzz/run.sh
 # (make check) replays each committed corpus and fuzzes FUZZ_TIME seconds
 # (20) each; `make fuzz-long TIME=600 [RUNS=10000000] [TARGETS="ingest
-# ctl"]` fuzzes longer, one target after the other, keeping what it finds
-# in tests/fuzz/work/; `make fuzz-corpus`
+# ctl"] [JOBS=2]` fuzzes longer, one target after the other (JOBS
+# processes each, RUNS executions each), keeping what it finds in
+# tests/fuzz/work/; `make fuzz-corpus`
 # writes the seed corpora again from the tree's real inputs.
 FUZZ_NAMES = ingest ctl agent_conf agg_conf qemu_log oslo ovs ovs_bridge
 
@@ -249,6 +250,7 @@ tests/fuzz/run.log: $(FUZZ_BINS) tests/fuzz/fuzz-env.sh
 
 fuzz-long: $(FUZZ_BINS) tests/fuzz/fuzz-env.sh
 	t='$(TIME)'; FUZZ_TIME=$${t:-600} FUZZ_KEEP=1 FUZZ_RUNS='$(RUNS)' \
+	    FUZZ_JOBS='$(JOBS)' \
 	    FUZZ_TARGETS='$(TARGETS)' top_srcdir='$(abs_top_srcdir)' \
 	    top_builddir='$(abs_top_builddir)' \
 	    $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
