@@ -7,6 +7,7 @@
  * UTF-8 is refused before it is parsed, and a writing command that came
  * through the read-only socket is refused before it runs.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -173,6 +174,62 @@ parse_object(const char *line, size_t len, char *err, size_t errsz)
 	return o;
 }
 
+/*
+ * The request's tag as the response echoes it: rebuilt value by value.
+ * json-c keeps the text a double was parsed from and writes that text
+ * back, and its tokener takes numbers JSON does not allow (-01.5, 7.), so
+ * a tag echoed as it came made a response line that is not JSON.  A
+ * rebuilt double is written as json-c writes any (%.17g: the same value).
+ * NULL with *why set for a number that is not finite (NaN, Infinity: JSON
+ * has no way to write them).  Depth is bounded by the tokener's.
+ */
+static struct json_object *
+tag_copy(struct json_object *v, const char **why)
+{
+	struct json_object *c, *e;
+	size_t i, n;
+	double d;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		if (!isfinite(d = json_object_get_double(v))) {
+			*why = "a number that is not finite";
+			return NULL;
+		}
+		return json_object_new_double(d);
+	case json_type_object:
+		if ((c = json_object_new_object()) == NULL)
+			break;
+		json_object_object_foreach(v, key, val) {
+			e = NULL;
+			if (val != NULL && (e = tag_copy(val, why)) == NULL) {
+				json_object_put(c);
+				return NULL;
+			}
+			json_object_object_add(c, key, e);
+		}
+		return c;
+	case json_type_array:
+		if ((c = json_object_new_array()) == NULL)
+			break;
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(v, i);
+			if (e != NULL && (e = tag_copy(e, why)) == NULL) {
+				json_object_put(c);
+				return NULL;
+			}
+			json_object_array_add(c, e);
+		}
+		return c;
+	default:
+		/* Strings, integers, booleans: json-c writes them its own way. */
+		return json_object_get(v);
+	}
+	*why = "out of memory";
+	return NULL;
+}
+
 struct json_object *
 ctl_handle_line(const struct ctl_env *env, struct ctl_conn *conn,
     const char *line, size_t len, int *streaming)
@@ -181,6 +238,7 @@ ctl_handle_line(const struct ctl_env *env, struct ctl_conn *conn,
 	struct json_object *req, *args = NULL, *tag = NULL, *resp, *v;
 	struct ctl_call call;
 	enum ctl_ret ret;
+	const char *why = NULL;
 	char err[512];
 	size_t used;
 
@@ -204,8 +262,12 @@ ctl_handle_line(const struct ctl_env *env, struct ctl_conn *conn,
 		}
 		(void)val;
 	}
-	if (json_object_object_get_ex(req, "tag", &tag))
-		json_object_get(tag);
+	if (json_object_object_get_ex(req, "tag", &v) && v != NULL &&
+	    (tag = tag_copy(v, &why)) == NULL) {
+		resp = ctl_response_error("\"tag\" cannot be echoed: it holds "
+		    "%s", why);
+		goto out;
+	}
 	if (!json_object_object_get_ex(req, "cmd", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
 		resp = ctl_response_error("request has no \"cmd\" string");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "jscan.h"
 #include "utf8.h"
 #include "ctl.h"
 #include "store.h"
@@ -398,12 +399,62 @@ text_ok(struct json_object *r)
 	struct json_object *back;
 	int good;
 
+	const char *p = t, *end = t + strlen(t), *err;
+
 	if (utf8_valid(t, strlen(t)) != strlen(t))
+		return 0;
+	/* JSON as a strict reader takes it: json-c's tokener takes 01 and 7. */
+	if (jscan_value(&p, end, 0, &err) != JS_OBJECT || p != end)
 		return 0;
 	back = json_tokener_parse(t);
 	good = back != NULL;
 	json_object_put(back);
 	return good;
+}
+
+/*
+ * A tag is echoed as JSON writes it: json-c keeps a double's text as the
+ * client wrote it, and its tokener takes numbers JSON does not allow, so
+ * `"tag":-0001.5` was echoed as -0001.5 and the response line was not
+ * JSON (found by fuzz_ctl; corpus/ctl/regress-tag-*).
+ */
+static void
+test_tag(void)
+{
+	static const char *const odd[] = { "-0000001204989096.08",
+	    "-9223372036854775.", "7.", "01", "{\"a\":[00.5,{\"b\":-0.}]}",
+	    "1E400" };
+	struct json_object *r, *t;
+	char line[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		snprintf(line, sizeof(line), "{\"cmd\":\"nodes\",\"tag\":%s}",
+		    odd[i]);
+		r = run(line, NULL);
+		if (i == 5)
+			ok(is_error(r, "not finite") && text_ok(r),
+			    "tag %s (infinite): refused, the error is JSON", odd[i]);
+		else
+			ok(is_ok(r) && text_ok(r) &&
+			    json_object_object_get_ex(r, "tag", &t),
+			    "tag %s: echoed, the response is JSON", odd[i]);
+		json_object_put(r);
+	}
+	r = run("{\"cmd\":\"nodes\",\"tag\":-0000001204989096.08}", NULL);
+	ok(r != NULL && json_object_get_double(json_object_object_get(r,
+	    "tag")) == -1204989096.08, "the echoed tag has the value sent");
+	json_object_put(r);
+	r = run("{\"cmd\":\"nodes\",\"tag\":[1,\"x\",true,null,"
+	    "{\"k\":2.5}]}", NULL);
+	is_str(r != NULL ? json_object_to_json_string_ext(
+	    json_object_object_get(r, "tag"), JSON_C_TO_STRING_PLAIN) : NULL,
+	    "[1,\"x\",true,null,{\"k\":2.5}]", "a structured tag: the same");
+	json_object_put(r);
+	r = run("{\"cmd\":\"nodes\",\"tag\":{\"a\":NaN}}", NULL);
+	ok(is_error(r, "not finite") && text_ok(r),
+	    "a NaN inside the tag: refused");
+	json_object_put(r);
 }
 
 /*
@@ -508,7 +559,7 @@ main(void)
 {
 	char dir[] = "/tmp/test_ctl_cmds.XXXXXX", path[64];
 
-	plan(58 + 9);
+	plan(58 + 9 + 9);
 	if (mkdtemp(dir) == NULL)
 		bail("mkdtemp");
 	snprintf(path, sizeof(path), "%s/store.db", dir);
@@ -520,6 +571,7 @@ main(void)
 	test_good();
 	test_malformed();
 	test_utf8();
+	test_tag();
 	test_random();
 	store_close(env.store);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
