@@ -37,6 +37,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "jwrite.h"
 #include "alertmgr.h"
 
 #define AMGR_PATH		"/api/v2/alerts"
@@ -713,8 +714,8 @@ target_flush(struct am_target *t)
 	struct json_object *arr, *o;
 	struct evhttp_request *req;
 	struct evkeyvalq *hdr;
-	const char *body;
-	char ends[40];
+	char ends[40], *body;
+	size_t len;
 	int64_t valid;
 	unsigned n = 0;
 
@@ -742,10 +743,11 @@ target_flush(struct am_target *t)
 		n++;
 	}
 	t->batch_n = n;
-	body = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if ((req = evhttp_request_new(req_done_cb, t)) == NULL) {
-		json_object_put(arr);
+	body = jwrite_dup(arr, &len);
+	json_object_put(arr);
+	if (body == NULL || (req = evhttp_request_new(req_done_cb, t)) ==
+	    NULL) {
+		free(body);
 		target_failed(t, "cannot make a request");
 		return;
 	}
@@ -758,9 +760,8 @@ target_flush(struct am_target *t)
 	    "/" STRATA_VERSION
 #endif
 	    );
-	evbuffer_add(evhttp_request_get_output_buffer(req), body,
-	    strlen(body));
-	json_object_put(arr);
+	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+	free(body);
 	t->req = req;
 	t->have_err = 0;
 	/* A refused connect may call req_done_cb() before this returns. */

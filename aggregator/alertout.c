@@ -30,6 +30,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "jwrite.h"
 #include "alertout.h"
 
 extern char **environ;
@@ -172,7 +173,8 @@ static void
 log_journal(struct json_object *a, const char *event, int pri)
 {
 	struct iovec iov[20];
-	char *bufs[20], msg[1024], prio[4];
+	char *bufs[20], msg[1024], prio[4], *json;
+	size_t len;
 	int n = 0, i, r;
 
 	snprintf(msg, sizeof(msg), "alert %s %s: %s", mstr(a, "name"), event,
@@ -194,9 +196,9 @@ log_journal(struct json_object *a, const char *event, int pri)
 	n = add_field(iov, n, bufs, "STRATA_MIGRATION_ID",
 	    mstr(a, "migration_id"));
 	n = add_field(iov, n, bufs, "STRATA_T_NS", mstr(a, "t_ns"));
-	n = add_field(iov, n, bufs, "STRATA_ALERT_JSON",
-	    json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json = jwrite_dup(a, &len);
+	n = add_field(iov, n, bufs, "STRATA_ALERT_JSON", json);
+	free(json);
 	if ((r = sd_journal_sendv(iov, n)) < 0)
 		log_warnx("alert %s: sd_journal_sendv: %s", mstr(a, "name"),
 		    strerror(-r));
@@ -423,13 +425,11 @@ hook_start(struct alertout *ao, struct json_object *a)
 	h->ao = ao;
 	h->fd = -1;
 	snprintf(h->name, sizeof(h->name), "%s", mstr(a, "name"));
-	h->json = strdup(json_object_to_json_string_ext(a,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	h->json = jwrite_dup(a, &h->len);
 	if (h->json == NULL || (envp = hook_env(a)) == NULL) {
-		log_warn("%s: strdup", __func__);
+		log_warn("%s: malloc", __func__);
 		goto fail;
 	}
-	h->len = strlen(h->json);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("hook: pipe");
 		goto fail;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "jwrite.h"
 #include "ctl.h"
 
 struct follow_ent {
@@ -143,8 +144,7 @@ static char *
 follow_line(const char *kind, struct json_object *result)
 {
 	struct json_object *o;
-	const char *s;
-	char *line = NULL;
+	char *line, *s;
 	size_t n;
 
 	if ((o = json_object_new_object()) == NULL) {
@@ -154,13 +154,12 @@ follow_line(const char *kind, struct json_object *result)
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "stream", json_object_new_string(kind));
 	json_object_object_add(o, "result", result);
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	n = strlen(s);
-	if ((line = malloc(n + 2)) == NULL)
+	line = NULL;
+	if ((s = jwrite_dup(o, &n)) == NULL ||
+	    (line = realloc(s, n + 2)) == NULL) {
 		log_warn("%s: malloc", __func__);
-	else {
-		memcpy(line, s, n);
+		free(s);
+	} else {
 		line[n] = '\n';
 		line[n + 1] = '\0';
 	}

@@ -10,6 +10,7 @@
  * rounds) it asks json-c for, value by value.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,14 @@ jb_value(struct jbuf *b, struct json_object *o)
 
 	if (o == NULL)
 		return jb_put(b, "null", 4);
+	/*
+	 * JSON cannot write NaN or an infinity; json-c writes NaN and
+	 * Infinity, which JSON.parse, jq and RFC 8259 refuse: null, as
+	 * JSON.stringify writes them.
+	 */
+	if (json_object_is_type(o, json_type_double) &&
+	    !isfinite(json_object_get_double(o)))
+		return jb_put(b, "null", 4);
 	if (json_object_get_userdata(o) != NULL)
 		return jb_jsonc(b, o);
 	switch (json_object_get_type(o)) {
@@ -179,6 +188,19 @@ jwrite(struct jbuf *b, struct json_object *o)
 		return -1;
 	b->p[b->len] = '\0';
 	return 0;
+}
+
+char *
+jwrite_dup(struct json_object *o, size_t *lenp)
+{
+	struct jbuf b = { NULL, 0, 0 };
+
+	if (jwrite(&b, o) == -1) {
+		jbuf_free(&b);
+		return NULL;
+	}
+	*lenp = b.len;
+	return b.p;
 }
 
 void

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "clock.h"
+#include "jwrite.h"
 #include "conf.h"
 #include "ctl.h"
 #include "http_int.h"
@@ -34,15 +35,17 @@ api_reply(struct agg_http *w, struct evhttp_request *req, int code,
     struct json_object *o)
 {
 	struct evbuffer *b;
-	const char *s;
+	char *s;
+	size_t n;
 
-	if ((b = evbuffer_new()) == NULL) {
+	if ((b = evbuffer_new()) == NULL || (s = jwrite_dup(o, &n)) == NULL) {
+		if (b != NULL)
+			evbuffer_free(b);
 		httpd_error(w->h, req, 500, "out of memory");
 		return;
 	}
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	evbuffer_add(b, s, strlen(s));
+	evbuffer_add(b, s, n);
+	free(s);
 	evbuffer_add(b, "\n", 1);
 	httpd_reply(w->h, req, code, "application/json", b);
 	evbuffer_free(b);

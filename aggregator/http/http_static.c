@@ -25,6 +25,7 @@
 #include <event2/buffer.h>
 
 #include "log.h"
+#include "jwrite.h"
 #include "kind.h"
 #include "http_int.h"
 
@@ -256,9 +257,8 @@ http_views(struct agg_http *w, struct evhttp_request *req)
 	const struct agg_kind *kd;
 	struct json_object *o, *arr;
 	struct evbuffer *b;
-	char page[256], item[256];
-	const char *s;
-	size_t k;
+	char page[256], item[256], *s;
+	size_t k, n;
 
 	o = json_object_new_object();
 	arr = json_object_new_array();
@@ -288,14 +288,15 @@ http_views(struct agg_http *w, struct evhttp_request *req)
 	    "unknown"
 #endif
 	    ));
-	if ((b = evbuffer_new()) == NULL) {
+	if ((b = evbuffer_new()) == NULL || (s = jwrite_dup(o, &n)) == NULL) {
+		if (b != NULL)
+			evbuffer_free(b);
 		json_object_put(o);
 		httpd_error(w->h, req, 500, "out of memory");
 		return;
 	}
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	evbuffer_add(b, s, strlen(s));
+	evbuffer_add(b, s, n);
+	free(s);
 	json_object_put(o);
 	httpd_reply(w->h, req, 200, "application/json", b);
 	evbuffer_free(b);

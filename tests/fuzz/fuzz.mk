@@ -27,11 +27,13 @@ FUZZ_CPPFLAGS = -DSTRATA_VERSION='"$(PACKAGE_VERSION)"' \
 	-I$(top_srcdir)/aggregator/kinds/ovs \
 	-I$(top_srcdir)/aggregator/kinds/kernel \
 	-I$(top_srcdir)/aggregator/http -I$(top_srcdir)/emit \
+	-I$(top_srcdir)/tests/helpers \
 	$(JSON_C_CFLAGS) $(SQLITE3_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(LIBEVENT_OPENSSL_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 
 # What the targets include, for make to rebuild them when it changes.
-fuzz_common_h = $(top_srcdir)/tests/fuzz/fuzz.h $(top_srcdir)/lib/log.h
+fuzz_common_h = $(top_srcdir)/tests/fuzz/fuzz.h $(top_srcdir)/lib/log.h \
+	$(top_srcdir)/tests/helpers/json_strict.h
 fuzz_store_h = $(fuzz_common_h) $(top_srcdir)/tests/fuzz/fuzz_store.h \
 	$(top_srcdir)/lib/clock.h $(top_srcdir)/lib/jwrite.h \
 	$(top_srcdir)/lib/sock.h $(top_srcdir)/lib/proto/proto.h \
@@ -177,7 +179,8 @@ fuzz_agg_conf_src = $(top_srcdir)/tests/fuzz/fuzz_agg_conf.c \
 	$(top_srcdir)/aggregator/alertout.c $(top_srcdir)/lib/conf.c \
 	$(top_srcdir)/lib/log.c $(top_srcdir)/lib/token.c \
 	$(top_srcdir)/lib/proto/proto.c $(top_srcdir)/lib/jscan.c $(top_srcdir)/lib/httpd.c \
-	$(top_srcdir)/lib/tls.c $(top_srcdir)/aggregator/alertmgr.c
+	$(top_srcdir)/lib/tls.c $(top_srcdir)/aggregator/alertmgr.c \
+	$(top_srcdir)/lib/jwrite.c
 fuzz_agg_conf_libs = $(JSON_C_LIBS) $(LIBEVENT_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(OPENSSL_LIBS) $(LIBSYSTEMD_LIBS) -lm
 

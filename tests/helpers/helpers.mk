@@ -1,7 +1,7 @@
 # tests/helpers/: programs and headers the tests use that are not tests:
 # the TAP header, the agent stand-in of the integration tests (pushes JSON
 # lines through the agent's own push code).
-EXTRA_DIST += tests/helpers/tap.h tests/helpers/rnd.h
+EXTRA_DIST += tests/helpers/tap.h tests/helpers/rnd.h tests/helpers/json_strict.h
 check_PROGRAMS += tests/helpers/strata-push
 tests_helpers_strata_push_SOURCES = tests/helpers/strata-push.c
 tests_helpers_strata_push_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -93,7 +94,7 @@ main(void)
 	char all[256];
 	unsigned i, agree;
 
-	plan(10);
+	plan(11);
 
 	for (i = 0; i < 256; i++)
 		all[i] = (char)i;
@@ -146,6 +147,17 @@ main(void)
 
 	ok(jwrite(&jb, NULL) == 0 && strcmp(jb.p, "null") == 0,
 	    "NULL is null");
+
+	/* json-c writes NaN and Infinity: not JSON (an alert's evidence). */
+	o = json_tokener_parse("{\"a\":NaN,\"b\":[Infinity,-Infinity,1.5],"
+	    "\"c\":nan}");
+	json_object_object_add(o, "d", json_object_new_double(NAN));
+	json_object_object_add(o, "e", json_object_new_double(-HUGE_VAL));
+	ok(o != NULL && jwrite(&jb, o) == 0 && strcmp(jb.p, "{\"a\":null,"
+	    "\"b\":[null,null,1.5],\"c\":null,\"d\":null,\"e\":null}") == 0,
+	    "a double that is NaN or infinite is null, parsed or made (%s)",
+	    jb.p);
+	json_object_put(o);
 
 	for (i = 0, agree = 0; i < 20000; i++) {
 		o = random_tree(0);
