@@ -8,7 +8,8 @@
  * relayd is gone, without busy-waiting.  Everything else happens in the
  * main thread's libevent loop: the analyzers over each batch of events
  * the reader hands over, the records, the aggregator link, /metrics
- * (--http, agent_http.c), signals.
+ * (--http, agent_http.c), signals.  With `threads = 1` (traces only) the
+ * loop runs the graph itself, in turns, and there is one thread.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -128,6 +129,11 @@ agent_conf_build(struct agent_conf *conf, const char *conffile,
 	}
 	if (conf->live == NULL && conf->trace == NULL) {
 		log_warnx("no input: give --live URL or --trace DIR");
+		errors++;
+	}
+	if (conf->threads == 1 && conf->live != NULL) {
+		log_warnx("threads = 1 is for a trace (--trace): a live read "
+		    "can wait on the relay daemon, and the agent's loop must not");
 		errors++;
 	}
 	if (conf->arm.enable && conf->live == NULL) {
@@ -528,6 +534,8 @@ agent_reload(struct agent *a)
 		return;
 	}
 	conf_restart_only("node", a->conf.node, nc.node);
+	conf_restart_only("threads", a->conf.threads > 1 ? "2" : "1",
+	    nc.threads > 1 ? "2" : "1");
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 		o = *(char **)((char *)&a->conf + fixed[i].off);
 		n = *(char **)((char *)&nc + fixed[i].off);
@@ -746,7 +754,8 @@ agent_setup(struct agent *a)
 		};
 
 		a->reader = reader_create(a->base, a->src,
-		    an_set_count(a->set), AGENT_IDLE_MS, &cb, a);
+		    an_set_count(a->set), AGENT_IDLE_MS, a->conf.threads > 1,
+		    &cb, a);
 		if (a->reader == NULL)
 			return -1;
 	}

@@ -32,6 +32,7 @@ struct agent_conf {
 	double		 drain_s;		/* at the end of input, wait for acks */
 	char		*http;			/* HOST:PORT of /metrics; NULL: off */
 	char		*http_token_file;	/* bearer token of /metrics */
+	int		 threads;		/* 2: a reader thread; 1: none */
 	struct an_conf	*an;			/* every analyzer's CLASS.key */
 	struct arm_conf	 arm;			/* arm, arm_* keys */
 };

@@ -20,6 +20,7 @@ enum conf_type {
 	CT_NODE,
 	CT_STR,
 	CT_DOUBLE,
+	CT_INT,
 };
 
 struct conf_key {
@@ -46,6 +47,7 @@ static const struct conf_key conf_keys[] = {
 	{ "drain_s",		CT_DOUBLE, OFF(drain_s),	0, 86400 },
 	{ "http",		CT_STR,    OFF(http),		0, 0 },
 	{ "http_token_file",	CT_STR,    OFF(http_token_file), 0, 0 },
+	{ "threads",		CT_INT,    OFF(threads),	1, 2 },
 	{ NULL,			0,	   0,			0, 0 }
 };
 
@@ -59,6 +61,7 @@ agent_conf_init(struct agent_conf *conf)
 	conf->node[sizeof(conf->node) - 1] = '\0';
 	conf->spool_max_mb = 64;
 	conf->drain_s = 60;
+	conf->threads = 2;
 	arm_conf_init(&conf->arm);
 	if ((conf->an = an_conf_create()) == NULL)
 		return -1;
@@ -184,9 +187,12 @@ agent_conf_set(struct agent_conf *conf, const char *key, const char *value,
 		}
 		return 0;
 	case CT_DOUBLE:
-		if (conf_number(value, -1e300, 1e300, 0, &d) == -1) {
-			log_warnx("%s: %s: \"%s\" is not a number", where, key,
-			    value);
+	case CT_INT:
+		if (conf_number(value, -1e300, 1e300, k->type == CT_INT,
+		    &d) == -1) {
+			log_warnx("%s: %s: \"%s\" is not %s", where, key,
+			    value, k->type == CT_INT ? "an integer" :
+			    "a number");
 			return -1;
 		}
 		if (d < k->min || d > k->max) {
@@ -194,7 +200,10 @@ agent_conf_set(struct agent_conf *conf, const char *key, const char *value,
 			    key, value, k->min, k->max);
 			return -1;
 		}
-		*(double *)(p + k->off) = d;
+		if (k->type == CT_INT)
+			*(int *)(p + k->off) = (int)d;
+		else
+			*(double *)(p + k->off) = d;
 		return 0;
 	}
 	return -1;
@@ -239,6 +248,10 @@ agent_conf_print(const struct agent_conf *conf, FILE *fp)
 		case CT_DOUBLE:
 			fprintf(fp, "%s = %g\n", k->name,
 			    *(const double *)(p + k->off));
+			break;
+		case CT_INT:
+			fprintf(fp, "%s = %d\n", k->name,
+			    *(const int *)(p + k->off));
 			break;
 		}
 	}

@@ -3,7 +3,9 @@
  * hands the events to the libevent loop in batches, so decoding and
  * analysis use two cores: the decoding is the most expensive part, and
  * the analyzers and records then cost no throughput.  The analyzers still
- * run in the main thread only.
+ * run in the main thread only.  With threaded 0 (offline traces only: a
+ * live read can block in recv(2)), the loop runs the source itself and the
+ * events go straight to the analyzers: one core, less CPU.
  */
 #ifndef STRATA_READER_H
 #define STRATA_READER_H
@@ -24,9 +26,10 @@ struct reader_cb {
 	void	(*end)(void *arg, enum source_status, const char *msg);
 };
 
-/* Starts the thread at once; the source belongs to it until destroy. */
+/* Starts the thread (or the loop's turns) at once; the source belongs to
+   the reader until destroy. */
 struct reader	*reader_create(struct event_base *, struct source *,
-		    unsigned nanalyzers, unsigned idle_ms,
+		    unsigned nanalyzers, unsigned idle_ms, int threaded,
 		    const struct reader_cb *, void *arg);
 /* Stops the thread and waits for it. */
 void		 reader_destroy(struct reader *);

@@ -73,7 +73,9 @@ else
 fi
 find "$TRACE" -type f -exec cat {} + >/dev/null
 
+# The agent both ways: its reader thread (the default), and threads = 1.
 BT_WALL=() BT_CPU=() BT_RSS=() AG_WALL=() AG_CPU=() AG_RSS=()
+A1_WALL=() A1_CPU=() A1_RSS=()
 for ((i = 1; i <= RUNS; i++)); do
 	timed "$IT_DIR/bt$i" babeltrace2 -o dummy "$TRACE"
 	[ "$TIMED_RC" -eq 0 ] || { echo "bench: babeltrace2 failed" >&2; cat "$IT_DIR/bt$i.err" >&2; exit 1; }
@@ -82,17 +84,28 @@ for ((i = 1; i <= RUNS; i++)); do
 	    --jsonl /dev/null
 	[ "$TIMED_RC" -eq 0 ] || { echo "bench: strata-agent failed" >&2; tail -n 5 "$IT_DIR/ag$i.err" >&2; exit 1; }
 	AG_WALL+=("$WALL") AG_CPU+=("$CPU") AG_RSS+=("$RSS")
+	timed "$IT_DIR/a1$i" "$IT_AGENT" --node bench --trace "$TRACE" --once \
+	    --jsonl /dev/null -D threads=1
+	[ "$TIMED_RC" -eq 0 ] || { echo "bench: strata-agent -D threads=1 failed" >&2; tail -n 5 "$IT_DIR/a1$i.err" >&2; exit 1; }
+	A1_WALL+=("$WALL") A1_CPU+=("$CPU") A1_RSS+=("$RSS")
 	echo "bench: run $i: babeltrace2 dummy ${BT_WALL[i - 1]} s (cpu ${BT_CPU[i - 1]} s," \
 	    "$((BT_RSS[i - 1] / 1024)) MiB), strata-agent ${AG_WALL[i - 1]} s" \
-	    "(cpu ${AG_CPU[i - 1]} s, $((AG_RSS[i - 1] / 1024)) MiB)"
+	    "(cpu ${AG_CPU[i - 1]} s, $((AG_RSS[i - 1] / 1024)) MiB), one thread" \
+	    "${A1_WALL[i - 1]} s (cpu ${A1_CPU[i - 1]} s)"
 done
 stats=$(grep 'stats:' "$IT_DIR/ag1.err" | tail -n 1)
+stats1=$(grep 'stats:' "$IT_DIR/a11.err" | tail -n 1)
+[ "${stats#*stats: }" = "${stats1#*stats: }" ] ||
+    { echo "bench: the two modes did not count the same" >&2; exit 1; }
 python3 - "$(median "${BT_WALL[@]}")" "$(median "${BT_CPU[@]}")" \
     "$(median "${BT_RSS[@]}")" "$(median "${AG_WALL[@]}")" \
-    "$(median "${AG_CPU[@]}")" "$(median "${AG_RSS[@]}")" "$RUNS" "$stats" <<'PY'
+    "$(median "${AG_CPU[@]}")" "$(median "${AG_RSS[@]}")" "$RUNS" "$stats" \
+    "$(median "${A1_WALL[@]}")" "$(median "${A1_CPU[@]}")" \
+    "$(median "${A1_RSS[@]}")" <<'PY'
 import json, re, sys
 bw, bc, br, aw, ac, ar = map(float, sys.argv[1:7])
 runs, stats = sys.argv[7], sys.argv[8]
+ow, oc, orss = map(float, sys.argv[9:12])
 n = int(re.search(r"stats: events (\d+)", stats).group(1))
 o = json.loads(re.search(r"analyzers (\{.*\})", stats).group(1))["ovs"]
 p = o["packets_fast"] + o["packets_slow"]
@@ -105,6 +118,8 @@ print("| reader (median of %s runs) | wall s | events/s | packets/s | cpu s | pa
 print("|---|---:|---:|---:|---:|---:|---:|")
 print("| babeltrace2 -o dummy | %.2f | %.0f | %.0f | %.2f | %.0f | %.1f |" % (bw, n / bw, p / bw, bc, p / bc, br / 1024))
 print("| strata-agent --trace --once | %.2f | %.0f | %.0f | %.2f | %.0f | %.1f |" % (aw, n / aw, p / aw, ac, p / ac, ar / 1024))
+print("| strata-agent --trace --once -D threads=1 | %.2f | %.0f | %.0f | %.2f | %.0f | %.1f |" % (ow, n / ow, p / ow, oc, p / oc, orss / 1024))
 print()
 print("ratio agent/dummy (wall): %.3f   (cpu: %.3f)   target >= 0.85" % (bw / aw, bc / ac))
+print("ratio agent/dummy, threads = 1 (wall): %.3f   (cpu: %.3f)" % (bw / ow, bc / oc))
 PY

@@ -107,7 +107,10 @@ find "$TRACE" -type f -exec cat {} + >/dev/null
 
 # ---- timing ----------------------------------------------------------------------
 
+# The agent both ways: its reader thread (the default), and threads = 1
+# (the source run by the loop, one core).
 BT_WALL=() BT_CPU=() BT_RSS=() AG_WALL=() AG_CPU=() AG_RSS=()
+A1_WALL=() A1_CPU=() A1_RSS=()
 for ((i = 1; i <= RUNS; i++)); do
 	timed "$IT_DIR/bt$i" babeltrace2 -o dummy "$TRACE"
 	[ "$TIMED_RC" -eq 0 ] || { echo "bench: babeltrace2 failed:" >&2;
@@ -117,9 +120,15 @@ for ((i = 1; i <= RUNS; i++)); do
 	[ "$TIMED_RC" -eq 0 ] || { echo "bench: strata-agent failed:" >&2;
 	    tail -n 5 "$IT_DIR/ag$i.err" >&2; exit 1; }
 	AG_WALL+=("$WALL") AG_CPU+=("$CPU") AG_RSS+=("$RSS")
+	timed "$IT_DIR/a1$i" "$IT_AGENT" --trace "$TRACE" --once \
+	    --jsonl /dev/null -D threads=1
+	[ "$TIMED_RC" -eq 0 ] || { echo "bench: strata-agent -D threads=1 failed:" >&2;
+	    tail -n 5 "$IT_DIR/a1$i.err" >&2; exit 1; }
+	A1_WALL+=("$WALL") A1_CPU+=("$CPU") A1_RSS+=("$RSS")
 	echo "bench: run $i: babeltrace2 dummy ${BT_WALL[i - 1]} s" \
 	    "(cpu ${BT_CPU[i - 1]} s), strata-agent ${AG_WALL[i - 1]} s" \
-	    "(cpu ${AG_CPU[i - 1]} s)"
+	    "(cpu ${AG_CPU[i - 1]} s), one thread ${A1_WALL[i - 1]} s" \
+	    "(cpu ${A1_CPU[i - 1]} s)"
 done
 
 # The agent's own count of what it read (and what it made of it).
@@ -134,12 +143,16 @@ fi
 bw=$(median "${BT_WALL[@]}") bc_=$(median "${BT_CPU[@]}")
 aw=$(median "${AG_WALL[@]}") ac=$(median "${AG_CPU[@]}")
 br=$(median "${BT_RSS[@]}") ar=$(median "${AG_RSS[@]}")
+a1w=$(median "${A1_WALL[@]}") a1c=$(median "${A1_CPU[@]}")
+a1r=$(median "${A1_RSS[@]}")
 
-python3 - "$NEV" "$bw" "$bc_" "$br" "$aw" "$ac" "$ar" "$RUNS" <<'EOF'
+python3 - "$NEV" "$bw" "$bc_" "$br" "$aw" "$ac" "$ar" "$RUNS" \
+    "$a1w" "$a1c" "$a1r" <<'EOF'
 import sys
 n = int(sys.argv[1])
 bw, bc, br, aw, ac, ar = map(float, sys.argv[2:8])
 runs = sys.argv[8]
+ow, oc, orss = map(float, sys.argv[9:12])
 print()
 print("| reader (median of %s runs, %d events) | wall s | events/s | cpu s "
       "| events/cpu-s | peak RSS MiB |" % (runs, n))
@@ -148,9 +161,13 @@ print("| babeltrace2 -o dummy | %.2f | %.0f | %.2f | %.0f | %.1f |"
       % (bw, n / bw, bc, n / bc, br / 1024))
 print("| strata-agent --trace --once | %.2f | %.0f | %.2f | %.0f | %.1f |"
       % (aw, n / aw, ac, n / ac, ar / 1024))
+print("| strata-agent --trace --once -D threads=1 | %.2f | %.0f | %.2f | %.0f | %.1f |"
+      % (ow, n / ow, oc, n / oc, orss / 1024))
 print()
 print("ratio agent/dummy (events/s, wall): %.3f   (cpu: %.3f)   target >= 0.85"
       % (bw / aw, bc / ac))
+print("ratio agent/dummy, threads = 1 (wall): %.3f   (cpu: %.3f)"
+      % (bw / ow, bc / oc))
 EOF
 echo "agent: $stats" | sed 's/strata-agent: //'
 

@@ -14,6 +14,10 @@ EXTRA_DIST += tests/config/golden.sh \
 	tests/config/agent-http-exposed.out \
 	tests/config/agent-minimal.conf \
 	tests/config/agent-minimal.out \
+	tests/config/agent-one-thread.conf \
+	tests/config/agent-one-thread.out \
+	tests/config/agent-one-thread-live.conf \
+	tests/config/agent-one-thread-live.out \
 	tests/config/agent-tls-partial.conf \
 	tests/config/agent-tls-partial.out \
 	tests/config/agent-tls.conf \

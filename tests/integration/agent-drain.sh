@@ -6,14 +6,16 @@
 # 5 s an agent stopped by a signal waits): the agent waits, then every
 # record is stored and acknowledged and it exits 0.  2: no aggregator at
 # all, --drain 2: the agent exits after 2 s and says that its records stay
-# in the spool, and they do.
+# in the spool, and they do.  3: `threads = 1` (no reader thread; the
+# loop runs the source and the link): every record acknowledged, exit 0,
+# the records of 1 under its own node name.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/exhaust-lib.sh"
 
 it_init agent-drain 90
 it_need_prog "$IT_AGENT" "$IT_AGGREGATOR" "$IT_STRATACTL"
 command -v python3 >/dev/null || tap_skip_all "python3 not found"
-tap_plan 8
+tap_plan 10
 
 TRACE=$top_srcdir/tests/data/traces/qemu-mig
 SPOOL=$IT_DIR/spool-cmp1
@@ -45,6 +47,19 @@ python3 "$IT_CHAIN_CTL" keys "$IT_AGG_DB" "spool=$SPOOL" >"$IT_DIR/spool-1.json"
 tap_diag "its spool: $(ex_get "$IT_DIR/spool-1.json" 'j["spool"]')"
 tap_ok "$(ex_get "$IT_DIR/spool-1.json" 'j["spool"]["records"] > 0 and j["spool"]["missing"] == 0 and j["spool"]["unacked"] == 0' | grep -q true; echo $?)" \
     "every record it wrote is stored, and acknowledged in its spool ($(ex_get "$IT_DIR/spool-1.json" 'j["spool"]["records"]') records)"
+
+# ---- 3. one thread: the source and the link in one loop --------------------------------
+SPOOL3=$IT_DIR/spool-cmp3
+timeout -k 2 30 "$IT_AGENT" --node cmp3 --trace "$TRACE" -D threads=1 \
+    --jsonl "$IT_DIR/cmp3.jsonl" --spool "$SPOOL3" \
+    --aggregator "127.0.0.1:$IT_AGG_PORT" --drain 30 >"$IT_DIR/agent-3.log" 2>&1
+st=$?
+tap_ok "$([ "$st" -eq 0 ] && grep -q 'every record acknowledged' "$IT_DIR/agent-3.log" &&
+    cmp -s <(sed 's/cmp1/cmp3/g' "$IT_DIR/cmp1.jsonl") "$IT_DIR/cmp3.jsonl"; echo $?)" \
+    "threads = 1: exit $st, every record acknowledged, the records of 1 (node cmp3)"
+python3 "$IT_CHAIN_CTL" keys "$IT_AGG_DB" "spool=$SPOOL3" >"$IT_DIR/spool-3.json"
+tap_ok "$(ex_get "$IT_DIR/spool-3.json" 'j["spool"]["records"] > 0 and j["spool"]["missing"] == 0 and j["spool"]["unacked"] == 0' | grep -q true; echo $?)" \
+    "threads = 1: every record stored and acknowledged ($(ex_get "$IT_DIR/spool-3.json" 'j["spool"]["records"]') records)"
 it_stop_aggregator
 
 # ---- 2. no aggregator: drain_s, then the spool keeps them --------------------------------

@@ -15,7 +15,9 @@
 # - the same records pushed to an aggregator (times moved to today: the
 #   store refuses times 10 years away) fill `stratactl --json disks`,
 #   `--json threads` (the contract's members) and `--json cpus`, and
-#   `volume ID` finds the host device under a Cinder attachment.
+#   `volume ID` finds the host device under a Cinder attachment;
+# - both traces again with `threads = 1` (no reader thread): the same
+#   records, byte for byte, the same exit and the same word on scp_src.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 it_init kernel-offline 240
@@ -27,7 +29,7 @@ DATA=$top_srcdir/tests/data/kernel
 FIG=$top_srcdir/tests/integration/kernel_figures.py
 [ -d "$DATA/many-threads" ] || tap_skip_all "no $DATA/many-threads"
 
-tap_plan 31
+tap_plan 35
 
 # offline NAME JSONL [AGENT ARGS]: the agent on tests/data/kernel/NAME; RC.
 offline()
@@ -116,6 +118,10 @@ DROPPED=$(echo "$ST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["
 LEFT=$(echo "$ST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["threads"])' 2>/dev/null)
 tap_cmp "${DROPPED:-x}" -ge 7000 \
     "threads that exited left the agent's table ($DROPPED dropped, $LEFT left)"
+offline many-threads "$IT_DIR/mt1.jsonl" -D threads=1
+tap_ok "$( [ "$RC" = 0 ] && cmp -s "$J" "$IT_DIR/mt1.jsonl"; echo $?)" \
+    "many-threads, threads = 1: exit 0 and the same $(wc -l <"$J") records, byte for byte" ||
+    tap_diag "exit $RC; $(cmp "$J" "$IT_DIR/mt1.jsonl" 2>&1 | head -n 1)"
 
 # --- scp_src: cut short by babeltrace2, block latencies
 J=$IT_DIR/scp.jsonl
@@ -125,6 +131,16 @@ tap_cmp "$RC" -lt 124 "scp_src: no signal, no timeout"
 grep -q "trace not read to its end: the [0-9]* events read before the error are analysed" "$J.err"
 tap_ok $? "the agent says the trace was not read to its end and what it kept" ||
     tap_diag "$(tail -n 3 "$J.err")"
+RC2=$RC
+offline scp_src "$IT_DIR/scp1.jsonl" -D threads=1
+tap_is "$RC" "$RC2" "scp_src, threads = 1: the same exit ($RC)"
+grep -q "trace not read to its end: the [0-9]* events read before the error are analysed" \
+    "$IT_DIR/scp1.jsonl.err"
+tap_ok $? "scp_src, threads = 1: the same word on what was kept" ||
+    tap_diag "$(tail -n 3 "$IT_DIR/scp1.jsonl.err")"
+cmp -s "$J" "$IT_DIR/scp1.jsonl"
+tap_ok $? "scp_src, threads = 1: the same $(wc -l <"$J") records, byte for byte" ||
+    tap_diag "$(cmp "$J" "$IT_DIR/scp1.jsonl" 2>&1 | head -n 1)"
 babeltrace2 --clock-seconds "$DATA/scp_src" 2>/dev/null |
     python3 "$FIG" >"$IT_DIR/scp.py.json"
 C=$(compare "$IT_DIR/scp.py.json" "$J")
