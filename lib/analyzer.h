@@ -139,7 +139,8 @@ unsigned	 an_set_count(const struct an_set *);
 unsigned	 an_set_classify(const struct an_set *, const char *name,
 		    const char *const *fields, unsigned nfields,
 		    struct ev_plan *plans);
-/* Hands ev to every analyzer whose code is >= 0, with its plan in ev->plan. */
+/* Hands ev to every analyzer whose code is >= 0, with its plan in ev->plan;
+   plans as an_set_classify() filled them (it links the takers). */
 void		 an_set_event(struct an_set *, struct ev *ev,
 		    const struct ev_plan *plans);
 void		 an_set_flush(struct an_set *);

@@ -355,11 +355,17 @@ an_set_classify(const struct an_set *set, const char *name,
     const char *const *fields, unsigned nfields, struct ev_plan *plans)
 {
 	unsigned i, wanted = 0;
+	int next = -1;
 
-	for (i = 0; i < set->n; i++) {
+	for (i = 0; i < set->n; i++)
 		analyzer_table[i]->classify(name, fields, nfields, &plans[i]);
-		if (plans[i].code != AN_CODE_NONE)
+	/* Linked from the last, so that an event visits only its takers. */
+	for (i = set->n; i-- > 0; ) {
+		plans[i].next = (int8_t)next;
+		if (plans[i].code != AN_CODE_NONE) {
+			next = (int)i;
 			wanted++;
+		}
 	}
 	return wanted;
 }
@@ -367,12 +373,14 @@ an_set_classify(const struct an_set *set, const char *name,
 void
 an_set_event(struct an_set *set, struct ev *ev, const struct ev_plan *plans)
 {
-	unsigned i;
+	int i;
 
 	set->shared.seq++;
-	for (i = 0; i < set->n; i++) {
-		if (plans[i].code == AN_CODE_NONE)
-			continue;
+	if (set->n == 0)
+		return;
+	/* The plans that want the class, through an_set_classify's links. */
+	for (i = plans[0].code != AN_CODE_NONE ? 0 : plans[0].next; i >= 0;
+	    i = plans[i].next) {
 		ev->code = plans[i].code;
 		ev->plan = &plans[i];
 		analyzer_table[i]->event(set->self[i], ev);

@@ -18,8 +18,9 @@ ev_field(const struct ev *ev, const char *name)
 	return NULL;
 }
 
+/* ev_slot() of a plan that is not trusted (or a slot out of range). */
 const struct ev_field *
-ev_slot(const struct ev *ev, unsigned slot)
+ev_slot_checked(const struct ev *ev, unsigned slot)
 {
 	const struct ev_plan *p = ev->plan;
 	const char *name;
@@ -41,8 +42,8 @@ ev_slot(const struct ev *ev, unsigned slot)
  * An unsigned value; a negative value is refused, and so is a double that
  * is not finite or out of range (converting it would be undefined).
  */
-static int
-field_u64(const struct ev_field *f, uint64_t *out)
+int
+ev_field_u64(const struct ev_field *f, uint64_t *out)
 {
 	if (f == NULL)
 		return -1;
@@ -65,8 +66,8 @@ field_u64(const struct ev_field *f, uint64_t *out)
 	}
 }
 
-static int
-field_i64(const struct ev_field *f, int64_t *out)
+int
+ev_field_i64(const struct ev_field *f, int64_t *out)
 {
 	if (f == NULL)
 		return -1;
@@ -101,37 +102,19 @@ field_str(const struct ev_field *f)
 int
 ev_u64(const struct ev *ev, const char *name, uint64_t *out)
 {
-	return field_u64(ev_field(ev, name), out);
+	return ev_field_u64(ev_field(ev, name), out);
 }
 
 int
 ev_i64(const struct ev *ev, const char *name, int64_t *out)
 {
-	return field_i64(ev_field(ev, name), out);
+	return ev_field_i64(ev_field(ev, name), out);
 }
 
 const char *
 ev_str(const struct ev *ev, const char *name)
 {
 	return field_str(ev_field(ev, name));
-}
-
-int
-ev_slot_u64(const struct ev *ev, unsigned slot, uint64_t *out)
-{
-	return field_u64(ev_slot(ev, slot), out);
-}
-
-int
-ev_slot_i64(const struct ev *ev, unsigned slot, int64_t *out)
-{
-	return field_i64(ev_slot(ev, slot), out);
-}
-
-const char *
-ev_slot_str(const struct ev *ev, unsigned slot)
-{
-	return field_str(ev_slot(ev, slot));
 }
 
 static struct ev_field *

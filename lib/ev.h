@@ -38,13 +38,16 @@ struct ev_field {
 /*
  * What one analyzer reads of one event class, resolved once: its code and
  * where in ev->f each field it reads is.  A trusted plan comes from the
- * class's field list (the event source): a field costs an index.  An
+ * class's field list (the event source): a field costs an index, and
+ * idx[] is -1 wherever the plan names no field (an_plan_fields()).  An
  * untrusted one was computed from one event (producers without a class
  * cache): the name at the index is checked, else looked up by name.
  */
 struct ev_plan {
 	int			 code;		/* AN_CODE_NONE: not wanted */
-	int			 trusted;
+	int8_t			 trusted;
+	int8_t			 next;		/* the set's next plan that wants
+						   the class, -1: none */
 	const char *const	*slots;		/* field names, the analyzer's */
 	int8_t			 idx[EV_PLAN_SLOTS];	/* into ev->f; -1 absent */
 };
@@ -66,13 +69,63 @@ const struct ev_field	*ev_field(const struct ev *, const char *);
 int			 ev_u64(const struct ev *, const char *, uint64_t *);
 int			 ev_i64(const struct ev *, const char *, int64_t *);
 const char		*ev_str(const struct ev *, const char *);
-/* Field slot of ev->plan; NULL when the plan has no such field. */
-const struct ev_field	*ev_slot(const struct ev *, unsigned slot);
-int			 ev_slot_u64(const struct ev *, unsigned, uint64_t *);
-int			 ev_slot_i64(const struct ev *, unsigned, int64_t *);
-const char		*ev_slot_str(const struct ev *, unsigned);
+/* A field's value: -1 when it is missing or does not fit the type. */
+int			 ev_field_u64(const struct ev_field *, uint64_t *);
+int			 ev_field_i64(const struct ev_field *, int64_t *);
+const struct ev_field	*ev_slot_checked(const struct ev *, unsigned slot);
 void			 ev_add_int(struct ev *, const char *, int64_t);
 void			 ev_add_uint(struct ev *, const char *, uint64_t);
 void			 ev_add_str(struct ev *, const char *, const char *);
+
+/*
+ * The slot accessors are the analyzers' hot path (several calls an event):
+ * inline, a trusted plan's index and a value of the expected type go
+ * straight through; everything else takes the checked functions of ev.c.
+ */
+
+/* Field slot of ev->plan; NULL when the plan has no such field. */
+static inline const struct ev_field *
+ev_slot(const struct ev *ev, unsigned slot)
+{
+	const struct ev_plan *p = ev->plan;
+	int i;
+
+	if (p == NULL || !p->trusted || slot >= EV_PLAN_SLOTS)
+		return ev_slot_checked(ev, slot);
+	i = p->idx[slot];	/* -1 where the plan names no field */
+	return i >= 0 && (unsigned)i < ev->nfields ? &ev->f[i] : NULL;
+}
+
+static inline int
+ev_slot_u64(const struct ev *ev, unsigned slot, uint64_t *out)
+{
+	const struct ev_field *f = ev_slot(ev, slot);
+
+	if (f != NULL && f->type == EVF_UINT) {
+		*out = f->v.u;
+		return 0;
+	}
+	return ev_field_u64(f, out);
+}
+
+static inline int
+ev_slot_i64(const struct ev *ev, unsigned slot, int64_t *out)
+{
+	const struct ev_field *f = ev_slot(ev, slot);
+
+	if (f != NULL && f->type == EVF_INT) {
+		*out = f->v.i;
+		return 0;
+	}
+	return ev_field_i64(f, out);
+}
+
+static inline const char *
+ev_slot_str(const struct ev *ev, unsigned slot)
+{
+	const struct ev_field *f = ev_slot(ev, slot);
+
+	return f != NULL && f->type == EVF_STR ? f->v.s : NULL;
+}
 
 #endif

@@ -291,12 +291,15 @@ cache_get(struct source *src, const bt_event_class *cls)
 	struct cls_info *ci;
 	size_t i;
 
+	/* Runs of one class are the common case (sched_switch). */
+	if (src->last_ci != NULL && src->last_ci->cls == cls)
+		return src->last_ci;
 	if (src->cache_size != 0) {
 		for (i = cache_slot(cls, src->cache_size);
 		    (ci = src->cache[i]) != NULL;
 		    i = (i + 1) & (src->cache_size - 1))
 			if (ci->cls == cls)
-				return ci;
+				return src->last_ci = ci;
 	}
 	if (2 * (src->cache_used + 1) > src->cache_size &&
 	    cache_grow(src) == -1)
@@ -308,7 +311,7 @@ cache_get(struct source *src, const bt_event_class *cls)
 		;
 	src->cache[i] = ci;
 	src->cache_used++;
-	return ci;
+	return src->last_ci = ci;
 }
 
 void
@@ -324,6 +327,7 @@ source_cache_clear(struct source *src)
 	}
 	free(src->cache);
 	src->cache = NULL;
+	src->last_ci = NULL;
 	bt_packet_put_ref(src->last_packet);
 	src->last_packet = NULL;
 	src->cache_size = src->cache_used = 0;
@@ -343,50 +347,56 @@ int_member(const bt_field *st, int64_t idx, int is_signed)
 	return (int64_t)bt_field_integer_unsigned_get_value(f);
 }
 
+/* The plan's fields, in ci's order (at most EV_MAX_FIELDS: cls_resolve). */
 static void
 decode_fields(const struct cls_info *ci, const bt_field *payload,
     struct ev *ev)
 {
 	const struct cls_field *cf;
+	struct ev_field *o;
 	const bt_field *f;
 	const char *s;
 	unsigned i;
 
 	for (i = 0; i < ci->nfields; i++) {
 		cf = &ci->f[i];
+		o = &ev->f[i];
+		o->name = cf->name;
 		f = bt_field_structure_borrow_member_field_by_index_const(
 		    payload, cf->index);
 		switch (cf->kind) {
 		case FK_INT:
-			ev_add_int(ev, cf->name,
-			    bt_field_integer_signed_get_value(f));
+			o->type = EVF_INT;
+			o->v.i = bt_field_integer_signed_get_value(f);
 			break;
 		case FK_UINT:
-			ev_add_uint(ev, cf->name,
-			    bt_field_integer_unsigned_get_value(f));
+			o->type = EVF_UINT;
+			o->v.u = bt_field_integer_unsigned_get_value(f);
 			break;
 		case FK_FLOAT:
+			o->type = EVF_DOUBLE;
+			o->v.d = bt_field_real_single_precision_get_value(f);
+			break;
 		case FK_DOUBLE:
-			ev->f[ev->nfields].name = cf->name;
-			ev->f[ev->nfields].type = EVF_DOUBLE;
-			ev->f[ev->nfields].v.d = cf->kind == FK_FLOAT ?
-			    bt_field_real_single_precision_get_value(f) :
-			    bt_field_real_double_precision_get_value(f);
-			ev->nfields++;
+			o->type = EVF_DOUBLE;
+			o->v.d = bt_field_real_double_precision_get_value(f);
 			break;
 		case FK_STR:
 			s = bt_field_string_get_value(f);
-			ev_add_str(ev, cf->name, s != NULL ? s : "");
+			o->type = EVF_STR;
+			o->v.s = s != NULL ? s : "";
 			break;
 		case FK_BOOL:
-			ev_add_uint(ev, cf->name, bt_field_bool_get_value(f));
+			o->type = EVF_UINT;
+			o->v.u = bt_field_bool_get_value(f);
 			break;
 		case FK_BITS:
-			ev_add_uint(ev, cf->name,
-			    bt_field_bit_array_get_value_as_integer(f));
+			o->type = EVF_UINT;
+			o->v.u = bt_field_bit_array_get_value_as_integer(f);
 			break;
 		}
 	}
+	ev->nfields = ci->nfields;
 }
 
 /*
@@ -461,13 +471,14 @@ handle_event(struct source *src, const bt_message *msg)
 	struct cls_info *ci;
 	struct ev ev;
 	int64_t ns;
+	int dbg = log_getdebug();
 
 	src->st.events++;
 	src->run_events++;
 	if ((ci = cache_get(src, bt_event_borrow_class_const(event))) == NULL)
 		return -1;
 	/* -dd logs every event, so it decodes them all. */
-	if (ci->wanted == 0 && src->hook == NULL && log_getdebug() < 2)
+	if (ci->wanted == 0 && src->hook == NULL && dbg < 2)
 		return 0;
 
 	ev.name = ci->name;
@@ -495,7 +506,7 @@ handle_event(struct source *src, const bt_message *msg)
 
 	if (src->hook != NULL)
 		src->hook(src->hook_arg, &ev);
-	if (log_getdebug() > 1 || (ci->wanted > 0 && log_getdebug()))
+	if (dbg > 1 || (ci->wanted > 0 && dbg))
 		log_event(&ev, ci->wanted);
 	if (ci->wanted == 0)
 		return 0;

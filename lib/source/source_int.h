@@ -41,6 +41,7 @@ struct source {
 	struct source_stats	 st;
 	int			 warned_vpid;	/* the missing vpid context, once */
 	const bt_packet		*last_packet;	/* packet_cpu()'s, referenced */
+	struct cls_info		*last_ci;	/* cache_get()'s last answer */
 	int			 last_cpu;
 	struct source_name	*names;		/* interned, until destroy */
 };

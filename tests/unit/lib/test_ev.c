@@ -26,7 +26,7 @@ main(void)
 	unsigned k;
 	int refused = 0;
 
-	plan(12);
+	plan(13);
 	memset(&ev, 0, sizeof(ev));
 	ev_add_int(&ev, "a", -5);
 	ev_add_uint(&ev, "b", UINT64_MAX);
@@ -39,7 +39,8 @@ main(void)
 	trusted.trusted = 1;
 	trusted.slots = slots;
 	trusted.idx[0] = 0, trusted.idx[1] = 1, trusted.idx[2] = 2;
-	trusted.idx[3] = 3, trusted.idx[4] = -1;
+	for (k = 3; k < EV_PLAN_SLOTS; k++)
+		trusted.idx[k] = k == 3 ? 3 : -1;	/* as an_plan_fields() */
 	ev.plan = &trusted;
 	ok(ev_slot_i64(&ev, 0, &i) == 0 && i == -5, "a signed slot");
 	ok(ev_slot_u64(&ev, 0, &u) == -1, "a negative value is no unsigned");
@@ -53,6 +54,11 @@ main(void)
 	    "integer is truncated");
 	ok(ev_slot(&ev, 4) == NULL && ev_slot(&ev, EV_PLAN_SLOTS) == NULL,
 	    "a slot the plan lacks, and one past them, are NULL");
+	trusted.idx[4] = 7;		/* past ev.nfields */
+	ok(ev_slot(&ev, 4) == NULL && ev_slot_str(&ev, 4) == NULL &&
+	    ev_slot_i64(&ev, 4, &i) == -1, "an index past the event's fields "
+	    "is no field");
+	trusted.idx[4] = -1;
 
 	/* An untrusted plan whose indices are wrong: found by name. */
 	untrusted = trusted;

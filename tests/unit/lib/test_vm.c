@@ -321,9 +321,12 @@ test_qemu_state(void)
 	struct json_object *vm;
 	struct ev ev;
 
+	struct json_object *st;
+	unsigned takers, counted = 0;
+
 	h_init(&h, "cmp1");
 	plans = calloc(an_set_count(h.set), sizeof(*plans));
-	an_set_classify(h.set, "strata:vm_identity", idf, 4, plans);
+	takers = an_set_classify(h.set, "strata:vm_identity", idf, 4, plans);
 	memset(&ev, 0, sizeof(ev));
 	ev.name = "strata:vm_identity";
 	ev.t_ns = at(0.5);
@@ -333,6 +336,20 @@ test_qemu_state(void)
 	ev_add_str(&ev, "vm_name", "instance-00000001");
 	ev_add_int(&ev, "speed_x1000", 1000);
 	an_set_event(h.set, &ev, plans);
+	/* Every analyzer that wants the class saw it (an_set_classify links
+	   the takers: the first is not the set's first). */
+	st = an_set_stats(h.set);
+	json_object_object_foreach(st, name, o) {
+		struct json_object *n;
+
+		(void)name;
+		if (json_object_object_get_ex(o, "events", &n) &&
+		    json_object_get_int64(n) == 1)
+			counted++;
+	}
+	json_object_put(st);
+	ok(takers >= 2 && counted == takers, "vm_identity: each of its %u "
+	    "takers counted it once (%u)", takers, counted);
 	an_set_classify(h.set, "qemu:vm_state_notify", stf, 3, plans);
 	memset(&ev, 0, sizeof(ev));
 	ev.name = "qemu:vm_state_notify";
