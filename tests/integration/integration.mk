@@ -6,6 +6,7 @@ INTEGRATION_TESTS = \
 	tests/integration/qemu-logs.sh \
 	tests/integration/agent-first.sh \
 	tests/integration/agent-drain.sh \
+	tests/integration/agent-one-thread.sh \
 	tests/integration/relayd-restart.sh \
 	tests/integration/bad-input.sh \
 	tests/integration/agent-reload.sh \
