@@ -63,7 +63,6 @@ struct rd_batch {
 
 struct reader {
 	struct source		*src;
-	int			 threaded;
 	struct event		*ev_run;	/* one thread: the source's turn */
 	unsigned		 run_n;		/* one thread: events since a batch */
 	unsigned		 nan;
@@ -429,7 +428,6 @@ reader_create(struct event_base *base, struct source *src,
 	r->arg = arg;
 	r->full_tail = &r->full;
 	r->pipefd[0] = r->pipefd[1] = -1;
-	r->threaded = threaded;
 	pthread_mutex_init(&r->mtx, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	if (!threaded) {
