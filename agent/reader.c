@@ -244,12 +244,36 @@ rd_end(struct reader *r, enum source_status st)
 	rd_post(r);
 }
 
+/*
+ * After a run of the source that returned st: the milliseconds until the
+ * next run, or -1 when the source is done (an offline trace's end or
+ * error).  Both ways of running the source (rd_main, rd_run) go by it.
+ */
+static int
+rd_next_ms(struct reader *r, enum source_status st)
+{
+	int live = source_is_live(r->src);
+
+	switch (st) {
+	case SOURCE_PROGRESS:
+		return 0;
+	case SOURCE_AGAIN:
+		return (int)r->idle_ms;
+	case SOURCE_END:
+		return live ? RD_REOPEN_MS : -1;
+	case SOURCE_ERROR:
+		/* The source logs a live outage once; keep trying. */
+		return live ? (int)source_retry_ms(r->src) : -1;
+	}
+	return -1;
+}
+
 static void *
 rd_main(void *arg)
 {
 	struct reader *r = arg;
 	enum source_status st;
-	int live = source_is_live(r->src);
+	int ms;
 
 	for (;;) {
 		pthread_mutex_lock(&r->mtx);
@@ -260,33 +284,14 @@ rd_main(void *arg)
 		pthread_mutex_unlock(&r->mtx);
 
 		st = source_run(r->src, RD_EVENTS * 4);
-		switch (st) {
-		case SOURCE_PROGRESS:
-			rd_post(r);
-			break;
-		case SOURCE_AGAIN:
-			rd_post(r);
-			if (rd_sleep(r, r->idle_ms))
-				goto out;
-			break;
-		case SOURCE_END:
+		ms = rd_next_ms(r, st);
+		if (st == SOURCE_END || ms == -1)
 			rd_end(r, st);
-			if (!live || rd_sleep(r, RD_REOPEN_MS))
-				goto out;
-			break;
-		case SOURCE_ERROR:
-			if (!live) {
-				rd_end(r, st);
-				goto out;
-			}
-			/* The source logs the outage once; keep trying. */
+		else
 			rd_post(r);
-			if (rd_sleep(r, source_retry_ms(r->src)))
-				goto out;
+		if (ms == -1 || (ms > 0 && rd_sleep(r, (unsigned)ms)))
 			break;
-		}
 	}
-out:
 	pthread_mutex_lock(&r->mtx);
 	r->exited = 1;
 	pthread_mutex_unlock(&r->mtx);
@@ -363,7 +368,7 @@ rd_run(evutil_socket_t fd, short what, void *arg)
 	struct reader *r = arg;
 	struct timeval tv = { 0, 0 };
 	enum source_status st;
-	unsigned ms = 0;
+	int ms;
 
 	(void)fd;
 	(void)what;
@@ -375,28 +380,13 @@ rd_run(evutil_socket_t fd, short what, void *arg)
 		r->run_n = 0;
 		r->cb.batch(r->arg);
 	}
-	switch (st) {
-	case SOURCE_PROGRESS:
-		break;
-	case SOURCE_AGAIN:
-		ms = r->idle_ms;
-		break;
-	case SOURCE_END:
-		ms = RD_REOPEN_MS;
-		break;
-	case SOURCE_ERROR:
-		/* The source logs a live outage once; keep trying. */
-		ms = source_retry_ms(r->src);
-		break;
-	}
-	if (source_is_live(r->src) || st == SOURCE_PROGRESS ||
-	    st == SOURCE_AGAIN) {
+	if ((ms = rd_next_ms(r, st)) >= 0) {
 		tv.tv_sec = ms / 1000;
 		tv.tv_usec = (long)(ms % 1000) * 1000;
 		evtimer_add(r->ev_run, &tv);
 	}
 	/* Last: the end may destroy r. */
-	if (st == SOURCE_END || (st == SOURCE_ERROR && !source_is_live(r->src)))
+	if (st == SOURCE_END || ms == -1)
 		r->cb.end(r->arg, st, st == SOURCE_ERROR ?
 		    source_error(r->src) : "");
 }

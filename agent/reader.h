@@ -31,7 +31,7 @@ struct reader_cb {
 struct reader	*reader_create(struct event_base *, struct source *,
 		    unsigned nanalyzers, unsigned idle_ms, int threaded,
 		    const struct reader_cb *, void *arg);
-/* Stops the thread and waits for it. */
+/* Stops the thread, if there is one, and waits for it. */
 void		 reader_destroy(struct reader *);
 /* A copy of the source's counters as of the last batch. */
 void		 reader_stats(struct reader *, struct source_stats *);
