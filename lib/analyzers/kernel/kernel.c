@@ -120,15 +120,21 @@ kn_classify(const char *name, const char *const *fields, unsigned nfields,
 	an_plan_fields(plan, AN_CODE_NONE, NULL, NULL, 0);
 }
 
-static int64_t
+/* A member as a signed integer (a tid, a state), def where none. */
+static inline int64_t
 slot_i(const struct ev *ev, unsigned s, int64_t def)
 {
+	const struct ev_field *f = ev_slot(ev, s);
 	int64_t v;
 	uint64_t u;
 
-	if (ev_slot_i64(ev, s, &v) == 0)
+	if (f != NULL && f->type == EVF_INT)
+		return f->v.i;
+	if (f != NULL && f->type == EVF_UINT)
+		return (int64_t)f->v.u;
+	if (ev_field_i64(f, &v) == 0)
 		return v;
-	if (ev_slot_u64(ev, s, &u) == 0)
+	if (ev_field_u64(f, &u) == 0)
 		return (int64_t)u;
 	return def;
 }

@@ -210,6 +210,7 @@ struct osample {
 struct ovs_an {
 	struct an_host	 host;
 	struct ovs_params params;
+	uint64_t	 timeout_ns, period_ns;	/* of params, per event */
 	struct ocpu	*cpus;
 	unsigned	 ncpus;
 	struct spkt	*ring;
@@ -268,6 +269,10 @@ ovs_classify(const char *name, const char *const *fields, unsigned nfields,
 	an_plan_fields(plan, kp_code(name), NULL, NULL, 0);
 }
 
+/*
+ * The datapath components' names differ in their first letter: one string
+ * comparison per entry or exit event, the commonest events.
+ */
 static int
 comp_of(const char *s)
 {
@@ -276,8 +281,8 @@ comp_of(const char *s)
 	if (s == NULL)
 		return -1;
 	for (c = 0; c < CO__DP; c++)
-		if (strcmp(s, co_names[c]) == 0)
-			return c;
+		if (s[0] == co_names[c][0])
+			return strcmp(s + 1, co_names[c] + 1) == 0 ? c : -1;
 	return -1;
 }
 
@@ -513,7 +518,7 @@ ring_free(struct ovs_an *an, struct spkt *s)
 static void
 expire(struct ovs_an *an, struct ocpu *only)
 {
-	uint64_t lim = (uint64_t)(an->params.timeout_ms * 1e6);
+	uint64_t lim = an->timeout_ns;
 	struct ocpu *c;
 	struct spkt *s;
 	unsigned i, j, k;
@@ -561,8 +566,7 @@ dp_enter(struct ovs_an *an, struct ocpu *c, int comp, int tid, uint64_t t,
 		unmatched(an);
 		return;
 	}
-	if (c->n > 0 && an->now_ns - c->stk[0].t0 >
-	    (uint64_t)(an->params.timeout_ms * 1e6))
+	if (c->n > 0 && an->now_ns - c->stk[0].t0 > an->timeout_ns)
 		expire(an, c);
 	if (comp == CO_RECEIVE || comp == CO_EXECUTE) {
 		if (c->n == OVS_CPU_DEPTH) {
@@ -639,8 +643,10 @@ sample(struct ovs_an *an, const struct ev *ev, int comp)
 static void
 dp_entry(struct ovs_an *an, const struct ev *ev)
 {
-	sample(an, ev, comp_of(ev_slot_str(ev, 0)));
-	dp_enter(an, cpu_of(an, ev, 1), comp_of(ev_slot_str(ev, 0)),
+	int comp = comp_of(ev_slot_str(ev, 0));
+
+	sample(an, ev, comp);
+	dp_enter(an, cpu_of(an, ev, 1), comp,
 	    ev_int(ev, 2, (int)ev->vtid), ev->t_ns, ev_slot_str(ev, 3),
 	    ev_slot_str(ev, 4));
 }
@@ -1430,19 +1436,21 @@ window_close(struct ovs_an *an, uint64_t end)
 	an->win_start = end;
 }
 
-static uint64_t
-period_ns(const struct ovs_an *an)
+/* What the events read of the parameters, in ns. */
+static void
+params_ns(struct ovs_an *an)
 {
-	uint64_t p = (uint64_t)(an->params.summary_s * 1e9);
-
-	return p > 0 ? p : 1;
+	an->period_ns = (uint64_t)(an->params.summary_s * 1e9);
+	if (an->period_ns == 0)
+		an->period_ns = 1;
+	an->timeout_ns = (uint64_t)(an->params.timeout_ms * 1e6);
 }
 
 /* Windows are aligned on the period: every node's cover the same times. */
 static void
 advance(struct ovs_an *an, uint64_t t)
 {
-	uint64_t p = period_ns(an);
+	uint64_t p = an->period_ns;
 
 	if (an->win_start == 0) {
 		an->win_start = t - t % p;
@@ -1584,6 +1592,7 @@ ovs_create(const struct an_host *host, const void *params)
 	}
 	an->host = *host;
 	an->params = *(const struct ovs_params *)params;
+	params_ns(an);
 	if (ovs_alloc(an) == -1) {
 		ovs_destroy(an);
 		return NULL;
@@ -1603,6 +1612,7 @@ ovs_set_params(void *self, const void *params)
 	an->params.cpus_max = cpus;
 	an->params.inflight_max = inflight;
 	an->params.samples_max = smax;
+	params_ns(an);
 }
 
 static void
