@@ -54,6 +54,7 @@ struct agg {
 	struct agg_http		*http;		/* --http; NULL when off */
 	struct notify		*notify;	/* READY, STATUS, WATCHDOG */
 	struct event		*stale_ev;
+	struct event		*sync_ev;	/* the store's syncer: on_synced */
 	struct event		*sigint, *sigterm, *sighup;
 	int			 stopping;
 	uint64_t		 batches, batch_fail, alerts;
@@ -124,14 +125,23 @@ on_stats(void *arg, const char *node, struct json_object *stats)
 		log_warnx("store: stats of %s not stored", node);
 }
 
-/* The batches, hellos and heartbeats of a pass, made durable at once. */
+/*
+ * The batches, hellos and heartbeats of a pass, committed at once; with
+ * the syncer durable later (on_synced), else now.
+ */
 static int
-on_commit(void *arg, unsigned n, size_t nrec)
+on_commit(void *arg, unsigned n, size_t nrec, uint64_t *gen)
 {
 	struct agg *agg = arg;
 	double t0 = mono_ms(), ms;
+	uint64_t g = 0;
+	int r;
 
-	if (store_group_commit(agg->store) == -1) {
+	r = gen != NULL ? store_group_commit_async(agg->store, &g) :
+	    store_group_commit(agg->store);
+	if (gen != NULL)
+		*gen = g;
+	if (r == -1) {
 		agg->batch_fail += n;
 		log_warnx("store: %u batches of %zu records not stored: their "
 		    "group's commit failed", n, nrec);
@@ -141,6 +151,40 @@ on_commit(void *arg, unsigned n, size_t nrec)
 		log_warnx("store: the commit of %u batches of %zu records took "
 		    "%.0f ms", n, nrec, ms);
 	return 0;
+}
+
+/* The syncer synced the WAL: the batches of the commits before are acked. */
+static void
+on_synced(evutil_socket_t fd, short what, void *arg)
+{
+	struct agg *agg = arg;
+	uint64_t gen;
+	int ok;
+
+	(void)fd;
+	(void)what;
+	ok = store_sync_done(agg->store, &gen) == 0;
+	if (agg->ingest != NULL)
+		ingest_durable(agg->ingest, gen, ok);
+}
+
+/* durable = yes: the syncer, once; without it the commits sync. */
+static void
+agg_syncer(struct agg *agg)
+{
+	if (!agg->conf.durable || agg->sync_ev != NULL)
+		return;
+	if (store_syncer_start(agg->store) == -1 ||
+	    (agg->sync_ev = event_new(agg->base, store_sync_fd(agg->store),
+	    EV_READ | EV_PERSIST, on_synced, agg)) == NULL ||
+	    event_priority_set(agg->sync_ev, 1) == -1 ||
+	    event_add(agg->sync_ev, NULL) == -1) {
+		log_warnx("store: the commits sync the disk themselves");
+		if (agg->sync_ev != NULL)
+			event_free(agg->sync_ev);
+		agg->sync_ev = NULL;
+		store_syncer_stop(agg->store);
+	}
 }
 
 static void
@@ -399,8 +443,10 @@ agg_reload(struct agg *agg)
 	    store_set_durable(agg->store, nc.durable) == -1)
 		log_warnx("SIGHUP: durable = %s not applied",
 		    nc.durable ? "yes" : "no");
-	else
+	else {
 		c->durable = nc.durable;
+		agg_syncer(agg);
+	}
 	hook = c->hook;
 	c->hook = nc.hook;
 	nc.hook = hook;
@@ -535,6 +581,7 @@ setup(struct agg *agg)
 	/* Checkpoints off the event loop; without the thread, in commits. */
 	if (store_checkpointer_start(agg->store) == -1)
 		log_warnx("store: checkpoints stay in the commits");
+	agg_syncer(agg);
 
 	alertout_conf_of(&agg->conf, &aoc);
 	if ((agg->ao = alertout_create(agg->base, &aoc)) == NULL)
@@ -606,6 +653,9 @@ teardown(struct agg *agg)
 	agg->ctl = NULL;
 	alertout_destroy(agg->ao);
 	agg->ao = NULL;
+	if (agg->sync_ev != NULL)
+		event_free(agg->sync_ev);
+	agg->sync_ev = NULL;
 	if (agg->store != NULL)
 		store_close(agg->store);
 	notify_destroy(agg->notify);

@@ -128,6 +128,12 @@ struct ingest_conn {
 	uint64_t		*acks;
 	unsigned		 nacks, ackcap;
 	TAILQ_ENTRY(ingest_conn) ack_entry;	/* in ig->acking */
+	/* Committed, acked once commit gen is durable (ingest_durable()). */
+	struct ingest_wack {
+		uint64_t	 seq, gen;
+	}			*wacks;
+	unsigned		 nwacks, wackcap;
+	TAILQ_ENTRY(ingest_conn) wack_entry;	/* in ig->waiting */
 	int			 deferred;	/* in ig->deferred */
 	TAILQ_ENTRY(ingest_conn) def_entry;
 	/* A batch being stored slice by slice; its reads wait meanwhile. */
@@ -172,6 +178,7 @@ struct ingest {
 	/* Group commit (cb.commit): what waits for the group's commit. */
 	struct event		*ev_commit;
 	TAILQ_HEAD(, ingest_conn) acking;	/* with batches in the group */
+	TAILQ_HEAD(, ingest_conn) waiting;	/* with batches not yet durable */
 	TAILQ_HEAD(, ingest_conn) deferred;	/* frames left for the next */
 	struct event		*ev_deferred;	/* their next turn */
 	int			 resuming;	/* in that turn */
@@ -202,6 +209,7 @@ struct ingest {
 };
 
 static void	ingest_commit_soon(struct ingest *);
+static int	conn_ack_durable(struct ingest_conn *, unsigned, uint64_t);
 static void	ingest_slice_soon(struct ingest *);
 static void	ingest_deferred_soon(struct ingest *);
 static void	slice_end(struct ingest_conn *);
@@ -248,6 +256,9 @@ conn_free(struct ingest_conn *c)
 	ig->nconns--;
 	if (c->nacks > 0)
 		TAILQ_REMOVE(&ig->acking, c, ack_entry);
+	if (c->nwacks > 0)
+		TAILQ_REMOVE(&ig->waiting, c, wack_entry);
+	free(c->wacks);
 	if (c->deferred)
 		TAILQ_REMOVE(&ig->deferred, c, def_entry);
 	if (c->slice != NULL)
@@ -583,9 +594,10 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 	struct ingest *ig = arg;
 	struct ingest_conn *c;
 	unsigned i, n, nbatches = (unsigned)ig->group_batches;
+	uint64_t gen = 0;
 	int ok;
 
-	ok = ig->cb.commit(ig->arg, nbatches, ig->group_records) == 0;
+	ok = ig->cb.commit(ig->arg, nbatches, ig->group_records, &gen) == 0;
 	/* The slices of a failed group are gone: stored again from there. */
 	TAILQ_FOREACH(c, &ig->slicing, slice_entry) {
 		if (ok)
@@ -610,6 +622,11 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 			    c->acks[0], nbatches);
 			continue;
 		}
+		if (gen > 0) {
+			if (conn_ack_durable(c, n, gen) == -1)
+				conn_refuse(c, WHY_AGENT, "out of memory");
+			continue;
+		}
 		for (i = 0; i < n; i++)
 			if (proto_ack(&ig->out, c->acks[i]) == -1 ||
 			    conn_queue(c) == -1) {
@@ -618,6 +635,77 @@ ingest_commit_cb(evutil_socket_t fd, short events, void *arg)
 			}
 	}
 	ingest_deferred_soon(ig);
+}
+
+/* c's n batches of the group just committed wait for commit gen's sync. */
+static int
+conn_ack_durable(struct ingest_conn *c, unsigned n, uint64_t gen)
+{
+	struct ingest_wack *w;
+	unsigned i, cap;
+
+	if (c->nwacks + n > c->wackcap) {
+		for (cap = c->wackcap ? c->wackcap : 4; cap < c->nwacks + n;
+		    cap *= 2)
+			;
+		if ((w = reallocarray(c->wacks, cap, sizeof(*w))) == NULL) {
+			log_warn("%s", __func__);
+			return -1;
+		}
+		c->wacks = w;
+		c->wackcap = cap;
+	}
+	if (c->nwacks == 0 && n > 0)
+		TAILQ_INSERT_TAIL(&c->ig->waiting, c, wack_entry);
+	for (i = 0; i < n; i++) {
+		c->wacks[c->nwacks].seq = c->acks[i];
+		c->wacks[c->nwacks++].gen = gen;
+	}
+	return 0;
+}
+
+void
+ingest_durable(struct ingest *ig, uint64_t gen, int ok)
+{
+	TAILQ_HEAD(, ingest_conn) later = TAILQ_HEAD_INITIALIZER(later);
+	struct ingest_conn *c;
+	unsigned i, k;
+
+	while ((c = TAILQ_FIRST(&ig->waiting)) != NULL) {
+		TAILQ_REMOVE(&ig->waiting, c, wack_entry);
+		if (c->state != CONN_READY) {
+			c->nwacks = 0;
+			continue;
+		}
+		for (i = 0; i < c->nwacks && c->wacks[i].gen <= gen; i++)
+			if (proto_ack(&ig->out, c->wacks[i].seq) == -1 ||
+			    conn_queue(c) == -1) {
+				c->nwacks = 0;
+				conn_refuse(c, WHY_AGENT, "cannot queue ACK");
+				break;
+			}
+		if (c->nwacks == 0 || i == c->nwacks) {
+			c->nwacks = 0;	/* all acked, or refused */
+			continue;
+		}
+		if (!ok) {
+			c->nwacks = 0;
+			ig->store_failures++;
+			conn_refuse(c, WHY_AGENT, "the aggregator could not "
+			    "make batch %" PRIu64 " durable (a sync of its "
+			    "store failed); send it again later",
+			    c->wacks[i].seq);
+			continue;
+		}
+		for (k = 0; i < c->nwacks; i++, k++)
+			c->wacks[k] = c->wacks[i];
+		c->nwacks = k;
+		TAILQ_INSERT_TAIL(&later, c, wack_entry);
+	}
+	while ((c = TAILQ_FIRST(&later)) != NULL) {
+		TAILQ_REMOVE(&later, c, wack_entry);
+		TAILQ_INSERT_TAIL(&ig->waiting, c, wack_entry);
+	}
 }
 
 /* The waiting connections' next turn, if the open group has room. */
@@ -1198,6 +1286,7 @@ ingest_create(struct event_base *base, const struct ingest_conf *conf,
 	ig->fd = -1;
 	TAILQ_INIT(&ig->conns);
 	TAILQ_INIT(&ig->acking);
+	TAILQ_INIT(&ig->waiting);
 	TAILQ_INIT(&ig->deferred);
 	TAILQ_INIT(&ig->slicing);
 	if (cb != NULL)
@@ -1269,7 +1358,7 @@ ingest_destroy(struct ingest *ig)
 	/* The open group is committed; its acks go nowhere (sent again). */
 	if (ig->ev_commit != NULL && evtimer_pending(ig->ev_commit, NULL))
 		ig->cb.commit(ig->arg, (unsigned)ig->group_batches,
-		    ig->group_records);
+		    ig->group_records, NULL);
 	while ((c = TAILQ_FIRST(&ig->conns)) != NULL)
 		conn_free(c);
 	if (ig->ev_accept != NULL)

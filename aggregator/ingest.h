@@ -51,14 +51,23 @@ struct ingest_cb {
 	 * acknowledged after commit() returned 0; if it returned -1, their
 	 * connections are refused (the agents send them again).  hello() and
 	 * stats() writes go in the group too.  NULL: each batch() stores and
-	 * commits its batch, which is acknowledged at once.
+	 * commits its batch, which is acknowledged at once.  If commit() sets
+	 * *gen (when gen is not NULL) to a commit number, the group is
+	 * committed but not yet durable: its batches are acknowledged by
+	 * ingest_durable() once that commit is.
 	 */
-	int	(*commit)(void *arg, unsigned batches, size_t records);
+	int	(*commit)(void *arg, unsigned batches, size_t records,
+		    uint64_t *gen);
 };
 
 struct ingest	*ingest_create(struct event_base *, const struct ingest_conf *,
 		    const struct ingest_cb *, void *arg);
 void		 ingest_destroy(struct ingest *);
+/*
+ * Every commit up to gen is durable: their batches are acknowledged.  ok
+ * 0: a sync failed, and the connections waiting are refused.
+ */
+void		 ingest_durable(struct ingest *, uint64_t gen, int ok);
 /* Connected agents and counters (frames, refused, closed-bad) as JSON. */
 struct json_object *ingest_stats(struct ingest *);
 /*

@@ -365,13 +365,23 @@ store_tx_rollback(struct store *s)
 	s->naev = 0;
 }
 
+static int pragma(struct store *, const char *);
+
 int
 store_group_begin(struct store *s)
 {
 	if (s->group)
 		return s->group_failed ? -1 : 0;
-	if (store_done(s, store_st(s, ST_BEGIN), "begin") == -1)
+	/* With the syncer, the COMMIT does not wait for the disk. */
+	s->group_synced = s->sync != NULL && s->durable;
+	if (s->group_synced &&
+	    pragma(s, "PRAGMA synchronous = NORMAL") == -1)
 		return -1;
+	if (store_done(s, store_st(s, ST_BEGIN), "begin") == -1) {
+		if (s->group_synced)
+			(void)pragma(s, "PRAGMA synchronous = FULL");
+		return -1;
+	}
 	s->group = 1;
 	s->group_failed = 0;
 	s->group_writes = 0;
@@ -384,24 +394,52 @@ store_in_group(struct store *s)
 	return s->group;
 }
 
-int
-store_group_commit(struct store *s)
+/* The group's COMMIT; with the syncer, not yet durable. */
+static int
+group_commit(struct store *s)
 {
-	if (!s->group)
-		return 0;
+	int r = 0;
+
 	s->group = 0;
 	if (s->group_failed) {
 		s->group_failed = 0;
-		return -1;
-	}
-	if (store_done(s, store_st(s, ST_COMMIT), "commit") == -1) {
+		r = -1;
+	} else if (store_done(s, store_st(s, ST_COMMIT), "commit") == -1) {
 		/* SQLITE_FULL and others leave the transaction open. */
 		if (!sqlite3_get_autocommit(s->db))
 			store_done(s, store_st(s, ST_ROLLBACK), "rollback");
 		s->in_tx = 0;
 		s->naev = 0;
-		return -1;
+		r = -1;
 	}
+	if (s->group_synced && pragma(s, "PRAGMA synchronous = FULL") == -1)
+		log_warnx("store: writes outside the groups are not durable "
+		    "at once");
+	return r;
+}
+
+int
+store_group_commit(struct store *s)
+{
+	int synced;
+
+	if (!s->group)
+		return 0;
+	synced = s->group_synced;
+	if (group_commit(s) == -1 || (synced && store_sync_now(s) == -1))
+		return -1;
+	store_alert_deliver(s);
+	return 0;
+}
+
+int
+store_group_commit_async(struct store *s, uint64_t *gen)
+{
+	*gen = 0;
+	if (!s->group || !s->group_synced)
+		return store_group_commit(s);
+	if (group_commit(s) == -1 || (*gen = store_sync_request(s)) == 0)
+		return -1;
 	store_alert_deliver(s);
 	return 0;
 }
@@ -1294,11 +1332,10 @@ store_set_alert_cb(struct store *s, store_alert_cb cb, void *arg)
 	s->alert_arg = arg;
 }
 
-static int pragma(struct store *, const char *);
-
 int
 store_set_durable(struct store *s, int durable)
 {
+	s->durable = durable;
 	return pragma(s, durable ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL");
 }
@@ -1374,6 +1411,7 @@ store_open(const char *path)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
+	s->durable = 1;
 	if (wal_on(s) == -1 ||
 	    /* A batch is acknowledged once committed: it must be on disk. */
 	    pragma(s, "PRAGMA synchronous = FULL") == -1 ||
@@ -1418,6 +1456,7 @@ store_close(struct store *s)
 	if (s->group && store_group_commit(s) == -1)
 		log_warnx("store: the last group of writes is not stored");
 	store_checkpointer_stop(s);
+	store_syncer_stop(s);
 	for (k = 0; s->kstate != NULL && k < s->nkinds; k++)
 		if (s->kstate[k] != NULL && agg_kind_table[k]->finish != NULL)
 			agg_kind_table[k]->finish(s->kstate[k]);

@@ -59,8 +59,23 @@ int		 store_set_durable(struct store *, int durable);
  * in the commits of the caller's thread; stopped by store_close().
  */
 int		 store_checkpointer_start(struct store *);
+/*
+ * With durable = yes: the groups' COMMITs do not wait for the disk, a
+ * thread of its own syncs the WAL (store_sync.c); stopped by store_close().
+ * store_group_commit() still returns once the group is durable;
+ * store_group_commit_async() returns once it is committed, *gen the
+ * number of its commit (0: durable already).  store_sync_fd() is readable
+ * when a sync ended; store_sync_done() then gives the newest commit
+ * durable in *gen, or -1 once a sync failed (nothing after *gen is, nor
+ * will be: every later group fails).
+ */
+int		 store_syncer_start(struct store *);
+void		 store_syncer_stop(struct store *);
+int		 store_sync_fd(struct store *);
+int		 store_sync_done(struct store *, uint64_t *gen);
 int		 store_group_begin(struct store *);
 int		 store_group_commit(struct store *);
+int		 store_group_commit_async(struct store *, uint64_t *gen);
 int		 store_in_group(struct store *);
 
 /* An agent said hello: wall_ns is its wall clock at the handshake. */

@@ -7,7 +7,8 @@ aggregator_store_libstore_la_SOURCES = \
 	aggregator/store/store_kind.h aggregator/store/store.c \
 	aggregator/store/store_alert.c aggregator/store/store_clock.c \
 	aggregator/store/store_query.c aggregator/store/store_schema.c \
-	aggregator/store/store_metrics.c aggregator/store/store_ckpt.c
+	aggregator/store/store_metrics.c aggregator/store/store_ckpt.c \
+	aggregator/store/store_sync.c
 aggregator_store_libstore_la_CPPFLAGS = $(AGGREGATOR_CPPFLAGS)
 aggregator_store_libstore_la_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS) \
 	$(JSON_C_CFLAGS)

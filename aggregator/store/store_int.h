@@ -89,6 +89,9 @@ struct store {
 	int			 group_failed;	/* a write of it failed */
 	unsigned		 group_writes;	/* batches in it */
 	struct store_ckpt	*ckpt;		/* store_ckpt.c; NULL: none */
+	struct store_sync	*sync;		/* store_sync.c; NULL: none */
+	int			 durable;	/* store_set_durable() */
+	int			 group_synced;	/* its COMMIT is the syncer's */
 
 	struct store_batch_counts last;		/* of the last batch */
 	unsigned		 skips[SKIP__COUNT];	/* of the open batch */
@@ -110,6 +113,10 @@ struct store {
 
 /* store_ckpt.c */
 void		 store_checkpointer_stop(struct store *);
+
+/* store_sync.c */
+uint64_t	 store_sync_request(struct store *);
+int		 store_sync_now(struct store *);
 
 /* store.c */
 sqlite3_stmt	*store_st(struct store *, enum store_st);

@@ -69,6 +69,7 @@ fuzz_oslo_h = $(fuzz_common_h) $(top_srcdir)/lib/ev.h $(top_srcdir)/lib/conf.h \
 fuzz_store_src = \
 	$(top_srcdir)/aggregator/store/store.c \
 	$(top_srcdir)/aggregator/store/store_ckpt.c \
+	$(top_srcdir)/aggregator/store/store_sync.c \
 	$(top_srcdir)/aggregator/store/store_alert.c \
 	$(top_srcdir)/aggregator/store/store_clock.c \
 	$(top_srcdir)/aggregator/store/store_query.c \

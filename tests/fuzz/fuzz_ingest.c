@@ -107,8 +107,10 @@ on_stats(void *arg, const char *node, struct json_object *stats)
 
 /* Group commit, as aggregator.c's on_commit(). */
 static int
-on_commit(void *arg, unsigned batches, size_t records)
+on_commit(void *arg, unsigned batches, size_t records, uint64_t *gen)
 {
+	if (gen != NULL)
+		*gen = 0;
 	return store_group_commit(store);
 }
 

@@ -10,3 +10,9 @@ tests_helpers_strata_push_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSON_C_CFLA
 tests_helpers_strata_push_LDADD = $(AGENT_LIBS)
 # The load and hostile peers of the exhaustion tests (python3, stdlib).
 EXTRA_DIST += tests/helpers/strata-load.py
+# A slow disk by LD_PRELOAD (tests/integration/aggregator-sync.sh).
+check_LTLIBRARIES += tests/helpers/libslowsync.la
+tests_helpers_libslowsync_la_SOURCES = tests/helpers/slowsync.c
+tests_helpers_libslowsync_la_LDFLAGS = -module -avoid-version -shared \
+	-rpath /nowhere
+tests_helpers_libslowsync_la_LIBADD = -ldl

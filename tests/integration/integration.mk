@@ -36,6 +36,7 @@ AGGREGATOR_TESTS = \
 	tests/integration/aggregator-alertmanager.sh \
 	tests/integration/aggregator_http.sh \
 	tests/integration/ingest-limits.sh \
+	tests/integration/aggregator-sync.sh \
 	tests/integration/tls.sh \
 	tests/integration/aggregator_app.sh
 TESTS += $(AGGREGATOR_TESTS)
