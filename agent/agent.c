@@ -190,9 +190,24 @@ usage(FILE *fp)
 	    "live port)\n");
 }
 
+/* One record's line to the output (text NULL: it could not be written). */
+static void
+agent_write(struct agent *a, const char *text, size_t len)
+{
+	if (text == NULL || fwrite(text, 1, len, a->out) != len ||
+	    fputc('\n', a->out) == EOF) {
+		a->write_errors++;
+		if (!a->out_failed)
+			log_warn("%s: write", a->out_name);
+		a->out_failed = 1;
+	} else
+		a->out_dirty = 1;
+}
+
 /*
- * Every record any analyzer emits passes here, and only here: the one
- * place that decides where records go.  Takes ownership of rec.
+ * Every record any analyzer emits passes here or, written as text, through
+ * agent_emit_text(): the one place that decides where records go.  Takes
+ * ownership of rec.
  */
 static void
 agent_record(struct agent *a, struct json_object *rec)
@@ -206,15 +221,10 @@ agent_record(struct agent *a, struct json_object *rec)
 			return;
 		}
 	}
-	if (jwrite(&a->jb, rec) == -1 ||
-	    fwrite(a->jb.p, 1, a->jb.len, a->out) != a->jb.len ||
-	    fputc('\n', a->out) == EOF) {
-		a->write_errors++;
-		if (!a->out_failed)
-			log_warn("%s: write", a->out_name);
-		a->out_failed = 1;
-	} else
-		a->out_dirty = 1;
+	if (jwrite(&a->jb, rec) == -1)
+		agent_write(a, NULL, 0);
+	else
+		agent_write(a, a->jb.p, a->jb.len);
 	json_object_put(rec);
 }
 
@@ -222,6 +232,21 @@ static void
 agent_emit(void *arg, struct json_object *rec)
 {
 	agent_record(arg, rec);
+}
+
+/* A record the analyzer wrote as text: the same ways as agent_record(). */
+static void
+agent_emit_text(void *arg, const char *text, size_t len)
+{
+	struct agent *a = arg;
+
+	a->records++;
+	if (a->push != NULL) {
+		push_record_text(a->push, text, len);
+		if (a->out == NULL)
+			return;
+	}
+	agent_write(a, text, len);
 }
 
 static void
@@ -691,6 +716,7 @@ agent_setup(struct agent *a)
 		return -1;
 	a->host.node = a->conf.node;
 	a->host.emit = agent_emit;
+	a->host.emit_text = agent_emit_text;
 	a->host.emit_arg = a;
 	a->host.now_ns = clock_wall_ns;
 	/* Process ids from another host say nothing about this one. */

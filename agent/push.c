@@ -629,8 +629,6 @@ fail:
 int
 push_record(struct push *p, struct json_object *rec)
 {
-	struct timeval tv;
-
 	if (!json_object_is_type(rec, json_type_object) ||
 	    !json_object_object_get_ex(rec, "id", NULL)) {
 		if (p->rejected++ == 0)
@@ -638,8 +636,25 @@ push_record(struct push *p, struct json_object *rec)
 			    "with an \"id\" (counted in push_rejected)");
 		return -1;
 	}
-	if (jwrite(&p->jb, rec) == -1 ||
-	    spool_append(p->spool, p->jb.p, p->jb.len) == 0) {
+	if (jwrite(&p->jb, rec) == -1) {
+		p->rejected++;
+		return -1;
+	}
+	return push_record_text(p, p->jb.p, p->jb.len);
+}
+
+int
+push_record_text(struct push *p, const char *text, size_t len)
+{
+	struct timeval tv;
+
+	if (len < 2 || text[0] != '{' || strstr(text, "\"id\":") == NULL) {
+		if (p->rejected++ == 0)
+			log_warnx("push: refusing a record that is not an object "
+			    "with an \"id\" (counted in push_rejected)");
+		return -1;
+	}
+	if (spool_append(p->spool, text, len) == 0) {
 		p->rejected++;
 		return -1;
 	}

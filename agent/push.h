@@ -41,6 +41,8 @@ struct push	*push_create(struct event_base *, const struct push_conf *);
  * caller keeps its own reference and may put it right away).
  */
 int		 push_record(struct push *, struct json_object *rec);
+/* The same for a record's text (an object with an "id"). */
+int		 push_record_text(struct push *, const char *text, size_t len);
 /* Counters the next heartbeat carries (events_per_s, discarded, ...). */
 void		 push_set_stats(struct push *, struct json_object *stats);
 /* Everything accepted so far is either acked or safely spooled. */

@@ -41,6 +41,11 @@ struct an_host {
 	const char	*node;		/* this node's name */
 	/* Required.  Takes ownership of rec. */
 	void		(*emit)(void *arg, struct json_object *rec);
+	/*
+	 * A record as its JSON text (an object with an "id"); may be NULL:
+	 * an_emit_text() then parses the text for emit.  Same emit_arg.
+	 */
+	void		(*emit_text)(void *arg, const char *text, size_t len);
 	void		*emit_arg;
 	/* Fills *out for a local process; returns -1 when unknown.  May be NULL. */
 	int		(*resolve_vm)(void *arg, int64_t vpid, struct vm_ident *out);
@@ -122,6 +127,10 @@ void		 an_conf_describe(const struct an_conf *, char *buf, size_t);
 const void	*an_conf_block(const struct an_conf *, const char *name);
 /* A class's defaults into a block of class->params_size bytes. */
 void		 an_params_default(const struct analyzer_class *, void *block);
+
+/* A record written as text (jw_*, jwrite.h) to the host. */
+void		 an_emit_text(const struct an_host *, const char *text,
+		    size_t len);
 
 /* Fills plan for one event class: code, and the indices of fields[i]. */
 void		 an_plan_fields(struct ev_plan *plan, int code,

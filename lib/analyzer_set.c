@@ -245,6 +245,22 @@ an_conf_describe(const struct an_conf *c, char *buf, size_t size)
 }
 
 void
+an_emit_text(const struct an_host *h, const char *text, size_t len)
+{
+	struct json_object *o;
+
+	if (h->emit_text != NULL) {
+		h->emit_text(h->emit_arg, text, len);
+		return;
+	}
+	if ((o = json_tokener_parse(text)) == NULL) {
+		log_warnx("%s: a record that is not JSON", __func__);
+		return;
+	}
+	h->emit(h->emit_arg, o);
+}
+
+void
 an_plan_fields(struct ev_plan *plan, int code, const char *const *slots,
     const char *const *fields, unsigned nfields)
 {

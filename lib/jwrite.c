@@ -193,7 +193,7 @@ jwrite(struct jbuf *b, struct json_object *o)
 char *
 jwrite_dup(struct json_object *o, size_t *lenp)
 {
-	struct jbuf b = { NULL, 0, 0 };
+	struct jbuf b = { NULL, 0, 0, 0 };
 
 	if (jwrite(&b, o) == -1) {
 		jbuf_free(&b);
@@ -209,4 +209,105 @@ jbuf_free(struct jbuf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
+}
+
+void
+jw_reset(struct jbuf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
+
+void
+jw_raw(struct jbuf *b, const char *s, size_t n)
+{
+	if (jb_put(b, s, n) == -1)
+		b->err = 1;
+}
+
+void
+jw_open(struct jbuf *b, char c)
+{
+	jw_raw(b, &c, 1);
+}
+
+void
+jw_close(struct jbuf *b, char c)
+{
+	jw_raw(b, &c, 1);
+}
+
+/* The comma before a member or an item, unless it is the first. */
+static void
+jw_sep(struct jbuf *b, char open)
+{
+	if (b->len > 0 && b->p[b->len - 1] != open)
+		jw_raw(b, ",", 1);
+}
+
+/* The key is a literal that needs no escape: copied as it is. */
+void
+jw_key(struct jbuf *b, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (jb_room(b, n + 4) == -1) {
+		b->err = 1;
+		return;
+	}
+	if (b->len > 0 && b->p[b->len - 1] != '{')
+		b->p[b->len++] = ',';
+	b->p[b->len++] = '"';
+	memcpy(b->p + b->len, key, n);
+	b->len += n;
+	b->p[b->len++] = '"';
+	b->p[b->len++] = ':';
+}
+
+void
+jw_item(struct jbuf *b)
+{
+	jw_sep(b, '[');
+}
+
+void
+jw_null(struct jbuf *b)
+{
+	jw_raw(b, "null", 4);
+}
+
+void
+jw_int(struct jbuf *b, int64_t v)
+{
+	if ((v < 0 ? jb_uint(b, (uint64_t)0 - (uint64_t)v, 1) :
+	    jb_uint(b, (uint64_t)v, 0)) == -1)
+		b->err = 1;
+}
+
+void
+jw_bool(struct jbuf *b, int v)
+{
+	if (v)
+		jw_raw(b, "true", 4);
+	else
+		jw_raw(b, "false", 5);
+}
+
+void
+jw_str(struct jbuf *b, const char *s)
+{
+	if (s == NULL)
+		jw_null(b);
+	else if (jb_str(b, s, strlen(s)) == -1)
+		b->err = 1;
+}
+
+int
+jw_done(struct jbuf *b)
+{
+	if (b->err || jb_room(b, 1) == -1)
+		return -1;
+	b->p[b->len] = '\0';
+	return 0;
 }

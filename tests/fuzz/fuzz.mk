@@ -164,7 +164,7 @@ fuzz_analyzers_src = \
 	$(top_srcdir)/lib/analyzers/kernel/kernel.c \
 	$(top_srcdir)/lib/analyzers/kernel/kthread.c \
 	$(top_srcdir)/lib/analyzers/kernel/kblock.c \
-	$(top_srcdir)/lib/analyzers/kernel/krecord.c
+	$(top_srcdir)/lib/analyzers/kernel/krecord.c $(top_srcdir)/lib/jwrite.c
 
 fuzz_agent_conf_src = $(top_srcdir)/tests/fuzz/fuzz_agent_conf.c \
 	$(top_srcdir)/agent/agent_conf.c $(top_srcdir)/agent/arm.c \
@@ -193,13 +193,13 @@ fuzz_qemu_log_libs = $(LIBSYSTEMD_LIBS) -lm
 # fuzz_oslo.c with every registered analyzer (fuzz_analyzers_src).
 fuzz_oslo_src = $(top_srcdir)/tests/fuzz/fuzz_oslo.c $(fuzz_analyzers_src) \
 	$(top_srcdir)/lib/conf.c $(top_srcdir)/lib/log.c $(top_srcdir)/lib/ev.c \
-	$(top_srcdir)/lib/vmreg.c
+	$(top_srcdir)/lib/vmreg.c $(top_srcdir)/lib/jscan.c
 fuzz_oslo_libs = $(JSON_C_LIBS) $(LIBSYSTEMD_LIBS) -lm
 
 # fuzz_ovs.c: ovs:* and datapath kprobe events into the same set.
 fuzz_ovs_src = $(top_srcdir)/tests/fuzz/fuzz_ovs.c $(fuzz_analyzers_src) \
 	$(top_srcdir)/lib/conf.c $(top_srcdir)/lib/log.c $(top_srcdir)/lib/ev.c \
-	$(top_srcdir)/lib/vmreg.c
+	$(top_srcdir)/lib/vmreg.c $(top_srcdir)/lib/jscan.c
 fuzz_ovs_libs = $(fuzz_oslo_libs)
 
 # fuzz_ovs_bridge.c: strata-ovs-bridge's readers of OvS's answers.

@@ -175,11 +175,14 @@ mig_classify(const char *name, const char *const *fields, unsigned nfields,
 	an_plan_fields(plan, AN_CODE_NONE, NULL, NULL, 0);
 }
 
+/* The record just written into an->jb (r: its writer's return). */
 static void
-mig_emit(struct mig_an *an, struct json_object *rec)
+mig_emit(struct mig_an *an, int r)
 {
-	if (rec != NULL)
-		an->host.emit(an->host.emit_arg, rec);
+	if (r == 0)
+		an_emit_text(&an->host, an->jb.p, an->jb.len);
+	else
+		log_warnx("migration: a record not written: out of memory");
 }
 
 /* The migration record is due; it leaves at the end of the batch. */
@@ -197,7 +200,7 @@ mig_flush_one(struct mig_an *an, struct migration *m)
 	if (m == NULL || !m->dirty)
 		return;
 	m->dirty = 0;
-	mig_emit(an, mig_record(an, m, m->dirty_t_ns));
+	mig_emit(an, mig_record(an, m, m->dirty_t_ns, &an->jb));
 }
 
 static void
@@ -205,7 +208,7 @@ mig_emit_alert(struct mig_an *an, struct migration *m, const char *name,
     uint64_t t_ns)
 {
 	an->alerts++;
-	mig_emit(an, mig_alert(an, m, name, t_ns));
+	mig_emit(an, mig_alert(an, m, name, t_ns, &an->jb));
 }
 
 static struct mig_proc *
@@ -515,7 +518,7 @@ mig_round_finish(struct mig_an *an, struct migration *m, uint64_t t_ns)
 	m->eval_pending = 0;
 	r = &m->rounds[m->nrounds - 1];
 	mig_round_evaluate(an, m, r);
-	mig_emit(an, mig_round_record(an, m, r));
+	mig_emit(an, mig_round_record(an, m, r, &an->jb));
 	if (!m->alerted && mig_should_alert(an, m)) {
 		m->alerted = 1;
 		m->alert_round = r->n;
@@ -1048,6 +1051,7 @@ mig_destroy(void *self)
 			mig_free(p->cur);
 			free(p);
 		}
+	jbuf_free(&an->jb);
 	free(an);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "jwrite.h"
 
 #define MIG_MAX_ROUNDS		4096	/* rounds kept per migration (the latest) */
 #define MIG_MAX_STAGES		8
@@ -238,6 +239,7 @@ struct mig_origin {
 
 struct mig_an {
 	struct an_host	 host;
+	struct jbuf	 jb;		/* the record being written */
 	struct mig_params params;
 	unsigned	 page_size;
 	struct mig_proc	*procs[256];
@@ -269,11 +271,13 @@ void	mig_bw_sample(struct mig_an *, struct migration *, double bw_bps,
 const char		*mig_role_str(enum mig_role);
 const char		*mig_outcome_str(enum mig_outcome);
 const char		*mig_verdict_str(enum mig_verdict);
-struct json_object	*mig_record(const struct mig_an *, struct migration *,
-			    uint64_t t_ns);
-struct json_object	*mig_round_record(const struct mig_an *,
-			    const struct migration *, const struct mig_round *);
-struct json_object	*mig_alert(const struct mig_an *, const struct migration *,
-			    const char *name, uint64_t t_ns);
+/* A record's text into b (what was there replaced); -1: out of memory. */
+int			 mig_record(const struct mig_an *, struct migration *,
+			    uint64_t t_ns, struct jbuf *b);
+int			 mig_round_record(const struct mig_an *,
+			    const struct migration *, const struct mig_round *,
+			    struct jbuf *b);
+int			 mig_alert(const struct mig_an *, const struct migration *,
+			    const char *name, uint64_t t_ns, struct jbuf *b);
 
 #endif

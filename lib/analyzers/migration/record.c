@@ -1,20 +1,18 @@
 /*
- * record.c: the records the migration analyzer emits, as json-c
- * objects: `migration` (a migration side as it stands), `migration_round`
- * and `alert`.  Every field is documented in docs/records.md.
+ * record.c: the records the migration analyzer emits, written as JSON
+ * text member by member (jw_*, lib/jwrite.h), no json-c tree: `migration`
+ * (a migration side as it stands), `migration_round` and `alert`.  Every
+ * field is documented in docs/records.md.  The bytes are those json-c's
+ * writer gave for the trees these functions built before (test_migration
+ * "records as text").
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/printbuf.h>
-
+#include "jwrite.h"
 #include "log.h"
 #include "migration.h"
-
-/* Keys are literals and each is added once: no copy, no lookup. */
-#define J_ADD(o, k, v)	json_object_object_add_ex((o), (k), (v), \
-			    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
 const char *
 mig_role_str(enum mig_role r)
@@ -63,23 +61,56 @@ mig_verdict_str(enum mig_verdict v)
 	}
 }
 
-static struct json_object *
-j_str(const char *s)
+/* A member: a string; null when empty (k_s: always the string). */
+static void
+k_str(struct jbuf *b, const char *k, const char *s)
 {
-	return s != NULL && *s != '\0' ? json_object_new_string(s) : NULL;
+	jw_key(b, k);
+	jw_str(b, s != NULL && *s != '\0' ? s : NULL);
 }
 
-static struct json_object *
-j_u64(uint64_t v)
+static void
+k_s(struct jbuf *b, const char *k, const char *s)
 {
-	return json_object_new_int64((int64_t)v);
+	jw_key(b, k);
+	jw_str(b, s);
+}
+
+static void
+k_null(struct jbuf *b, const char *k)
+{
+	jw_key(b, k);
+	jw_null(b);
+}
+
+static void
+k_int(struct jbuf *b, const char *k, int64_t v)
+{
+	jw_key(b, k);
+	jw_int(b, v);
+}
+
+static void
+k_u64(struct jbuf *b, const char *k, uint64_t v)
+{
+	k_int(b, k, (int64_t)v);
+}
+
+static void
+k_bool(struct jbuf *b, const char *k, int v)
+{
+	jw_key(b, k);
+	jw_bool(b, v);
 }
 
 /* A time in ns, or null when it did not happen. */
-static struct json_object *
-j_ns(uint64_t v)
+static void
+k_ns(struct jbuf *b, const char *k, uint64_t v)
 {
-	return v != 0 ? j_u64(v) : NULL;
+	if (v != 0)
+		k_u64(b, k, v);
+	else
+		k_null(b, k);
 }
 
 /*
@@ -87,20 +118,21 @@ j_ns(uint64_t v)
  * Integer digits, not printf("%.3f"): records are the agent's hottest
  * output.
  */
-static struct json_object *
-j_fixed(double v, int places)
+static void
+k_fixed(struct jbuf *b, const char *k, double v, int places)
 {
 	char buf[40], *p = buf + sizeof(buf);
 	uint64_t u;
 	double scale = 1;
 	int i;
 
-	if (!(v >= 0) || v > 9e12)
-		return NULL;
+	if (!(v >= 0) || v > 9e12) {
+		k_null(b, k);
+		return;
+	}
 	for (i = 0; i < places; i++)
 		scale *= 10;
 	u = (uint64_t)(v * scale + 0.5);
-	*--p = '\0';
 	for (i = 0; i < places; i++, u /= 10)
 		*--p = (char)('0' + u % 10);
 	if (places > 0)
@@ -108,34 +140,41 @@ j_fixed(double v, int places)
 	do
 		*--p = (char)('0' + u % 10);
 	while ((u /= 10) > 0);
-	return json_object_new_double_s(v, p);
+	jw_key(b, k);
+	jw_raw(b, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 /* Milliseconds to the microsecond. */
-static struct json_object *
-j_ms(double v)
+static void
+k_ms(struct jbuf *b, const char *k, double v)
 {
-	return j_fixed(v, 3);
+	k_fixed(b, k, v, 3);
 }
 
-/* Ratios and probabilities: four decimals. */
-static struct json_object *
-j_ratio(double v)
+/* Ratios and probabilities: four decimals; null when not known (< 0). */
+static void
+k_ratio(struct jbuf *b, const char *k, double v)
 {
-	return j_fixed(v, 4);
+	k_fixed(b, k, v, 4);
 }
 
 /* Rates and bandwidths: whole bytes per second. */
-static struct json_object *
-j_rate(double v)
+static void
+k_rate(struct jbuf *b, const char *k, double v)
 {
-	return v > 0 ? json_object_new_int64((int64_t)(v + 0.5)) : NULL;
+	if (v > 0)
+		k_int(b, k, (int64_t)(v + 0.5));
+	else
+		k_null(b, k);
 }
 
-static struct json_object *
-j_span_ms(uint64_t from, uint64_t to)
+static void
+k_span_ms(struct jbuf *b, const char *k, uint64_t from, uint64_t to)
 {
-	return from != 0 && to >= from ? j_ms((double)(to - from) / 1e6) : NULL;
+	if (from != 0 && to >= from)
+		k_ms(b, k, (double)(to - from) / 1e6);
+	else
+		k_null(b, k);
 }
 
 /*
@@ -143,78 +182,98 @@ j_span_ms(uint64_t from, uint64_t to)
  * migration and migration_round records and the alert evidence carry it.
  */
 static void
-mig_pred_add(struct json_object *o, const struct mig_pred *p)
+mig_pred_add(struct jbuf *b, const struct mig_pred *p)
 {
 	int known = p->ratio >= 0;
 
-	J_ADD(o, "est_ratio", known ? j_ratio(p->ratio) : NULL);
-	J_ADD(o, "est_ratio_se", known ? j_ratio(p->ratio_se) : NULL);
-	J_ADD(o, "never_ratio", known ? j_ratio(p->never_ratio) : NULL);
-	J_ADD(o, "p_never", p->p_never >= 0 ? j_ratio(p->p_never) : NULL);
-	J_ADD(o, "est_dirty_rate_bps", j_rate(p->dirty_rate_bps));
-	J_ADD(o, "est_dirty_rate_sd_bps", known ?
-	    json_object_new_int64((int64_t)(p->dirty_rate_sd_bps + 0.5)) : NULL);
-	J_ADD(o, "est_bandwidth_bps", j_rate(p->bandwidth_bps));
-	J_ADD(o, "est_bandwidth_sd_bps", known ?
-	    json_object_new_int64((int64_t)(p->bandwidth_sd_bps + 0.5)) : NULL);
-	J_ADD(o, "est_page_cost", known ? j_ratio(p->cost) : NULL);
-	J_ADD(o, "est_id", json_object_new_int((int)p->est));
-	J_ADD(o, "est_since_ns", j_ns(p->est_since_ns));
-	J_ADD(o, "est_rounds", json_object_new_int((int)p->est_rounds));
-	J_ADD(o, "est_adjusted", json_object_new_boolean(p->adjusted));
-	J_ADD(o, "predicted_rounds_left", p->rounds_left >= 0 ?
-	    json_object_new_int(p->rounds_left) : NULL);
-	J_ADD(o, "predicted_time_left_ms", j_ms(p->time_left_ms));
-	J_ADD(o, "predicted_end_ns", j_ns(p->end_ns));
-	J_ADD(o, "predicted_end_downtime_ms", j_ms(p->end_downtime_ms));
+	k_ratio(b, "est_ratio", known ? p->ratio : -1);
+	k_ratio(b, "est_ratio_se", known ? p->ratio_se : -1);
+	k_ratio(b, "never_ratio", known ? p->never_ratio : -1);
+	k_ratio(b, "p_never", p->p_never >= 0 ? p->p_never : -1);
+	k_rate(b, "est_dirty_rate_bps", p->dirty_rate_bps);
+	if (known)
+		k_int(b, "est_dirty_rate_sd_bps",
+		    (int64_t)(p->dirty_rate_sd_bps + 0.5));
+	else
+		k_null(b, "est_dirty_rate_sd_bps");
+	k_rate(b, "est_bandwidth_bps", p->bandwidth_bps);
+	if (known)
+		k_int(b, "est_bandwidth_sd_bps",
+		    (int64_t)(p->bandwidth_sd_bps + 0.5));
+	else
+		k_null(b, "est_bandwidth_sd_bps");
+	k_ratio(b, "est_page_cost", known ? p->cost : -1);
+	k_int(b, "est_id", (int)p->est);
+	k_ns(b, "est_since_ns", p->est_since_ns);
+	k_int(b, "est_rounds", (int)p->est_rounds);
+	k_bool(b, "est_adjusted", p->adjusted);
+	if (p->rounds_left >= 0)
+		k_int(b, "predicted_rounds_left", p->rounds_left);
+	else
+		k_null(b, "predicted_rounds_left");
+	k_ms(b, "predicted_time_left_ms", p->time_left_ms);
+	k_ns(b, "predicted_end_ns", p->end_ns);
+	k_ms(b, "predicted_end_downtime_ms", p->end_downtime_ms);
 }
 
 /* A round's prediction as the migration record lists it, by round. */
-static struct json_object *
-mig_pred_brief(const struct mig_round *r)
+static void
+mig_pred_brief(struct jbuf *b, const struct mig_round *r)
 {
-	struct json_object *o = json_object_new_object();
 	const struct mig_pred *p = &r->pred;
 
-	J_ADD(o, "n", json_object_new_int((int)r->n));
-	J_ADD(o, "ratio", r->ratio >= 0 ? j_ratio(r->ratio) : NULL);
-	J_ADD(o, "est_ratio", p->ratio >= 0 ? j_ratio(p->ratio) : NULL);
-	J_ADD(o, "est_ratio_se", p->ratio >= 0 ? j_ratio(p->ratio_se) : NULL);
-	J_ADD(o, "p_never", p->p_never >= 0 ? j_ratio(p->p_never) : NULL);
-	J_ADD(o, "predicted_rounds_left", p->rounds_left >= 0 ?
-	    json_object_new_int(p->rounds_left) : NULL);
-	J_ADD(o, "predicted_time_left_ms", j_ms(p->time_left_ms));
-	J_ADD(o, "predicted_end_ns", j_ns(p->end_ns));
-	J_ADD(o, "predicted_end_downtime_ms", j_ms(p->end_downtime_ms));
-	J_ADD(o, "est_id", json_object_new_int((int)p->est));
-	J_ADD(o, "est_adjusted", json_object_new_boolean(p->adjusted));
-	return o;
+	jw_open(b, '{');
+	k_int(b, "n", (int)r->n);
+	k_ratio(b, "ratio", r->ratio >= 0 ? r->ratio : -1);
+	k_ratio(b, "est_ratio", p->ratio >= 0 ? p->ratio : -1);
+	k_ratio(b, "est_ratio_se", p->ratio >= 0 ? p->ratio_se : -1);
+	k_ratio(b, "p_never", p->p_never >= 0 ? p->p_never : -1);
+	if (p->rounds_left >= 0)
+		k_int(b, "predicted_rounds_left", p->rounds_left);
+	else
+		k_null(b, "predicted_rounds_left");
+	k_ms(b, "predicted_time_left_ms", p->time_left_ms);
+	k_ns(b, "predicted_end_ns", p->end_ns);
+	k_ms(b, "predicted_end_downtime_ms", p->end_downtime_ms);
+	k_int(b, "est_id", (int)p->est);
+	k_bool(b, "est_adjusted", p->adjusted);
+	jw_close(b, '}');
 }
 
 /* The changes of conditions the model saw: [{t_ns, what, from, to, round}]. */
-static struct json_object *
-mig_changes(const struct migration *m)
+static void
+mig_changes(struct jbuf *b, const struct migration *m)
 {
-	struct json_object *a = json_object_new_array(), *o;
 	const struct mig_change *c;
 	unsigned i, n = m->nchanges < MIG_MAX_CHANGES ? m->nchanges :
 	    MIG_MAX_CHANGES;
 	int bw;
 
+	jw_key(b, "changes");
+	jw_open(b, '[');
 	for (i = 0; i < n; i++) {
 		c = &m->changes[i];
 		bw = strcmp(c->what, "bandwidth") == 0;
-		o = json_object_new_object();
-		J_ADD(o, "t_ns", j_u64(c->t_ns));
-		J_ADD(o, "what", json_object_new_string(c->what));
-		J_ADD(o, "from", c->from < 0 ? NULL : bw ? j_rate(c->from) :
-		    json_object_new_int((int)c->from));
-		J_ADD(o, "to", c->to < 0 ? NULL : bw ? j_rate(c->to) :
-		    json_object_new_int((int)c->to));
-		J_ADD(o, "round", json_object_new_int((int)c->round));
-		json_object_array_add(a, o);
+		jw_item(b);
+		jw_open(b, '{');
+		k_u64(b, "t_ns", c->t_ns);
+		k_s(b, "what", c->what);
+		if (c->from < 0)
+			k_null(b, "from");
+		else if (bw)
+			k_rate(b, "from", c->from);
+		else
+			k_int(b, "from", (int)c->from);
+		if (c->to < 0)
+			k_null(b, "to");
+		else if (bw)
+			k_rate(b, "to", c->to);
+		else
+			k_int(b, "to", (int)c->to);
+		k_int(b, "round", (int)c->round);
+		jw_close(b, '}');
 	}
-	return a;
+	jw_close(b, ']');
 }
 
 /* QEMU's error_desc when traced, else its last error line, as query-migrate. */
@@ -233,48 +292,41 @@ mig_error(const struct migration *m)
 
 static void
 mig_common(const struct mig_an *an, const struct migration *m,
-    struct json_object *o, const char *kind, uint64_t t_ns)
+    struct jbuf *b, const char *kind, uint64_t t_ns)
 {
 	const struct mig_proc *p = m->proc;
 
-	J_ADD(o, "kind", json_object_new_string(kind));
-	J_ADD(o, "node", json_object_new_string(an->host.node));
+	k_s(b, "kind", kind);
+	k_s(b, "node", an->host.node);
 	if (t_ns != 0)		/* 0: the caller has set it */
-		J_ADD(o, "t_ns", j_u64(t_ns));
-	J_ADD(o, "vm_uuid", p->ident_known ? j_str(p->ident.uuid) : NULL);
-	J_ADD(o, "vm_name", p->ident_known ? j_str(p->ident.name) : NULL);
+		k_u64(b, "t_ns", t_ns);
+	k_str(b, "vm_uuid", p->ident_known ? p->ident.uuid : NULL);
+	k_str(b, "vm_name", p->ident_known ? p->ident.name : NULL);
 }
 
 /* A round as the migration record carries it: what a curve needs. */
-static struct json_object *
-mig_round_brief(const struct mig_round *r)
+static void
+mig_round_brief(struct jbuf *b, const struct mig_round *r)
 {
-	struct json_object *o = json_object_new_object();
-
-	J_ADD(o, "n", json_object_new_int((int)r->n));
-	J_ADD(o, "t_ns", j_u64(r->t_end_ns));
-	J_ADD(o, "dirty_pages", j_u64(r->dirty_pages));
-	J_ADD(o, "duration_ms", j_span_ms(r->t_start_ns, r->t_end_ns));
-	J_ADD(o, "pending_bytes", j_u64(r->pending_bytes));
-	J_ADD(o, "predicted_downtime_ms", j_ms(r->predicted_downtime_ms));
-	J_ADD(o, "ratio", r->ratio >= 0 ? j_ratio(r->ratio) : NULL);
-	J_ADD(o, "verdict", j_str(mig_verdict_str(r->verdict)));
-	return o;
+	jw_open(b, '{');
+	k_int(b, "n", (int)r->n);
+	k_u64(b, "t_ns", r->t_end_ns);
+	k_u64(b, "dirty_pages", r->dirty_pages);
+	k_span_ms(b, "duration_ms", r->t_start_ns, r->t_end_ns);
+	k_u64(b, "pending_bytes", r->pending_bytes);
+	k_ms(b, "predicted_downtime_ms", r->predicted_downtime_ms);
+	k_ratio(b, "ratio", r->ratio >= 0 ? r->ratio : -1);
+	k_str(b, "verdict", mig_verdict_str(r->verdict));
+	jw_close(b, '}');
 }
 
-/* The JSON text of a brief, written with the agent's flags. */
-static char *
-brief_text(struct json_object *o, size_t *len)
+static void
+brief(struct jbuf *b, const struct mig_round *r, int which)
 {
-	const char *s;
-	char *t = NULL;
-
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, len);
-	if (s != NULL && (t = malloc(*len + 1)) != NULL)
-		memcpy(t, s, *len + 1);
-	json_object_put(o);
-	return t;
+	if (which)
+		mig_pred_brief(b, r);
+	else
+		mig_round_brief(b, r);
 }
 
 void
@@ -285,203 +337,192 @@ mig_round_text_free(struct mig_round *r)
 	r->text[0] = r->text[1] = NULL;
 }
 
-/* Writes the array's text, kept as its userdata, in place of its items. */
-static int
-text_serializer(struct json_object *jso, struct printbuf *pb, int level,
-    int flags)
-{
-	const char *s = json_object_get_userdata(jso);
-
-	(void)level;
-	(void)flags;
-	return printbuf_memappend(pb, s, (int)strlen(s));
-}
-
 /*
- * The briefs (which 0) or the predictions' briefs (1) of rounds from..the
- * last, as one JSON array.  A migration record carries up to 200 of each,
- * and the agent sends one whenever its migration changes: rounds older
- * than the last are written to text once and copied after, instead of
- * building and serializing 200 objects each time.  The array serializes
- * to that text (json-c's custom serializer); it has no items to walk.
+ * Member key: the briefs (which 0) or the predictions' briefs (1) of
+ * rounds from..the last, as one JSON array.  A migration record carries
+ * up to 200 of each, and the agent sends one whenever its migration
+ * changes: a round older than the last no longer changes, so its brief is
+ * written once, kept, and copied after.
  */
-static struct json_object *
-mig_brief_array(struct migration *m, unsigned from, int which)
+static void
+mig_brief_array(struct jbuf *b, const char *key, struct migration *m,
+    unsigned from, int which)
 {
-	struct json_object *a = json_object_new_array();
+	struct jbuf t = { NULL, 0, 0, 0 };
 	struct mig_round *r;
-	size_t len = 2, n;
-	char *buf, *p, *last = NULL;
 	unsigned i;
 
-	if (a == NULL || from >= m->nrounds)
-		return a;
+	jw_key(b, key);
+	jw_open(b, '[');
 	for (i = from; i < m->nrounds; i++) {
 		r = &m->rounds[i];
-		if (i + 1 == m->nrounds)
-			last = brief_text(which ? mig_pred_brief(r) :
-			    mig_round_brief(r), &n);
-		else if (r->text[which] == NULL) {
-			r->text[which] = brief_text(which ? mig_pred_brief(r) :
-			    mig_round_brief(r), &r->text_len[which]);
-			n = r->text_len[which];
-		} else
-			n = r->text_len[which];
-		if ((i + 1 == m->nrounds ? last : r->text[which]) == NULL)
-			goto fail;
-		len += n + 1;
+		jw_item(b);
+		if (i + 1 == m->nrounds) {
+			brief(b, r, which);
+			continue;
+		}
+		if (r->text[which] == NULL) {
+			jw_reset(&t);
+			brief(&t, r, which);
+			if (jw_done(&t) == 0 &&
+			    (r->text[which] = malloc(t.len + 1)) != NULL) {
+				memcpy(r->text[which], t.p, t.len + 1);
+				r->text_len[which] = t.len;
+			}
+		}
+		if (r->text[which] != NULL)
+			jw_raw(b, r->text[which], r->text_len[which]);
+		else
+			brief(b, r, which);	/* out of memory: not kept */
 	}
-	if ((buf = malloc(len + 1)) == NULL)
-		goto fail;
-	p = buf;
-	*p++ = '[';
-	for (i = from; i + 1 < m->nrounds; i++) {
-		r = &m->rounds[i];
-		memcpy(p, r->text[which], r->text_len[which]);
-		p += r->text_len[which];
-		*p++ = ',';
-	}
-	n = strlen(last);
-	memcpy(p, last, n);
-	p += n;
-	*p++ = ']';
-	*p = '\0';
-	free(last);
-	json_object_set_serializer(a, text_serializer, buf,
-	    json_object_free_userdata);
-	return a;
-fail:
-	log_warnx("%s: out of memory", __func__);
-	free(last);
-	return a;		/* an empty array */
+	jw_close(b, ']');
+	jbuf_free(&t);
 }
 
-/* A round in full, as migration_round records and alert evidence carry it. */
-static struct json_object *
-mig_round_obj(const struct mig_an *an, const struct mig_round *r)
+/* A round's members in full, as migration_round records and alert
+ * evidence carry them. */
+static void
+mig_round_members(struct jbuf *b, const struct mig_round *r)
 {
-	struct json_object *o = json_object_new_object();
-
-	J_ADD(o, "n", json_object_new_int((int)r->n));
-	J_ADD(o, "t_ns", j_u64(r->t_end_ns));
-	J_ADD(o, "start_ns", j_u64(r->t_start_ns));
-	J_ADD(o, "dirty_pages", j_u64(r->dirty_pages));
-	J_ADD(o, "dirty_pages_reported", j_u64(r->dirty_reported));
-	J_ADD(o, "duration_ms", j_span_ms(r->t_start_ns, r->t_end_ns));
-	J_ADD(o, "pending_bytes", j_u64(r->pending_bytes));
-	J_ADD(o, "bytes", j_u64(r->bytes));
-	J_ADD(o, "bandwidth_bps", j_rate(r->bandwidth_bps));
-	J_ADD(o, "dirty_rate_bps", j_rate(r->dirty_rate_bps));
-	J_ADD(o, "predicted_downtime_ms", j_ms(r->predicted_downtime_ms));
-	J_ADD(o, "throttle_pct", r->throttle_pct >= 0 ?
-	    json_object_new_int(r->throttle_pct) : NULL);
-	J_ADD(o, "remaining_bytes", j_u64(r->remaining_bytes));
-	J_ADD(o, "processed_bytes", j_u64(r->processed_bytes));
-	J_ADD(o, "ratio", r->ratio >= 0 ? j_ratio(r->ratio) : NULL);
-	J_ADD(o, "verdict", j_str(mig_verdict_str(r->verdict)));
-	return o;
+	k_int(b, "n", (int)r->n);
+	k_u64(b, "t_ns", r->t_end_ns);
+	k_u64(b, "start_ns", r->t_start_ns);
+	k_u64(b, "dirty_pages", r->dirty_pages);
+	k_u64(b, "dirty_pages_reported", r->dirty_reported);
+	k_span_ms(b, "duration_ms", r->t_start_ns, r->t_end_ns);
+	k_u64(b, "pending_bytes", r->pending_bytes);
+	k_u64(b, "bytes", r->bytes);
+	k_rate(b, "bandwidth_bps", r->bandwidth_bps);
+	k_rate(b, "dirty_rate_bps", r->dirty_rate_bps);
+	k_ms(b, "predicted_downtime_ms", r->predicted_downtime_ms);
+	if (r->throttle_pct >= 0)
+		k_int(b, "throttle_pct", r->throttle_pct);
+	else
+		k_null(b, "throttle_pct");
+	k_u64(b, "remaining_bytes", r->remaining_bytes);
+	k_u64(b, "processed_bytes", r->processed_bytes);
+	k_ratio(b, "ratio", r->ratio >= 0 ? r->ratio : -1);
+	k_str(b, "verdict", mig_verdict_str(r->verdict));
 }
 
-struct json_object *
-mig_record(const struct mig_an *an, struct migration *m, uint64_t t_ns)
+int
+mig_record(const struct mig_an *an, struct migration *m, uint64_t t_ns,
+    struct jbuf *b)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *a;
 	const struct mig_stage *s;
 	uint64_t end = m->end_ns ? m->end_ns : m->last_ns;
 	unsigned i;
 
-	mig_common(an, m, o, "migration", t_ns);
-	J_ADD(o, "id", json_object_new_string(m->id));
-	J_ADD(o, "vpid", json_object_new_int64(m->proc->qemu_pid));
-	J_ADD(o, "role", j_str(mig_role_str(m->role)));
-	J_ADD(o, "state", j_str(m->state));
-	J_ADD(o, "outcome", j_str(mig_outcome_str(m->outcome)));
-	J_ADD(o, "error", j_str(mig_error(m)));
-	J_ADD(o, "errors", j_str(m->errors));
-	J_ADD(o, "started_ns", j_u64(m->start_ns));
-	J_ADD(o, "ended_ns", j_ns(m->end_ns));
-	J_ADD(o, "vm_stop_ns", j_ns(m->vm_stop_ns));
-	J_ADD(o, "vm_resume_ns", j_ns(m->vm_resume_ns));
-	J_ADD(o, "total_ms", j_span_ms(m->start_ns, end));
+	jw_reset(b);
+	jw_open(b, '{');
+	mig_common(an, m, b, "migration", t_ns);
+	k_s(b, "id", m->id);
+	k_int(b, "vpid", m->proc->qemu_pid);
+	k_str(b, "role", mig_role_str(m->role));
+	k_str(b, "state", m->state);
+	k_str(b, "outcome", mig_outcome_str(m->outcome));
+	k_str(b, "error", mig_error(m));
+	k_str(b, "errors", m->errors);
+	k_u64(b, "started_ns", m->start_ns);
+	k_ns(b, "ended_ns", m->end_ns);
+	k_ns(b, "vm_stop_ns", m->vm_stop_ns);
+	k_ns(b, "vm_resume_ns", m->vm_resume_ns);
+	k_span_ms(b, "total_ms", m->start_ns, end);
 	/*
 	 * Source downtime: VM stopped for the switchover until QEMU completed;
 	 * in postcopy until the guest runs on the destination (postcopy-active).
 	 */
-	J_ADD(o, "downtime_ms", m->role == ROLE_SOURCE &&
-	    m->outcome == OUT_COMPLETED ? j_span_ms(m->vm_stop_ns,
-	    m->postcopy_ns ? m->postcopy_active_ns : m->end_ns) : NULL);
-	J_ADD(o, "verdict", j_str(mig_verdict_str(m->verdict)));
-	J_ADD(o, "predicted_downtime_ms", j_ms(m->predicted_downtime_ms));
-	mig_pred_add(o, &m->pred);
-	J_ADD(o, "downtime_limit_ms", j_ms(an->params.downtime_limit_ms));
-	J_ADD(o, "threshold_bytes", m->threshold_bytes ?
-	    j_u64(m->threshold_bytes) : NULL);
-	J_ADD(o, "bandwidth_bps", j_rate(m->bandwidth_bps));
-	J_ADD(o, "bytes_transferred", j_u64(m->bytes_total));
-	J_ADD(o, "throttle_pct", m->throttle_pct >= 0 ?
-	    json_object_new_int(m->throttle_pct) : NULL);
-	J_ADD(o, "throttle_steps", json_object_new_int((int)m->throttle_steps));
-	J_ADD(o, "dirty_syncs", json_object_new_int((int)m->nsyncs));
-	J_ADD(o, "final_dirty_pages", m->vm_stop_ns && m->final_dirty_pages ?
-	    j_u64(m->final_dirty_pages) : NULL);
-	J_ADD(o, "pages_loaded_iterations", m->role == ROLE_DESTINATION ?
-	    json_object_new_int((int)m->loads) : NULL);
-	J_ADD(o, "alerted", json_object_new_boolean(m->alerted));
-	J_ADD(o, "alert_round", m->alerted ?
-	    json_object_new_int((int)m->alert_round) : NULL);
-	J_ADD(o, "changes", mig_changes(m));
+	if (m->role == ROLE_SOURCE && m->outcome == OUT_COMPLETED)
+		k_span_ms(b, "downtime_ms", m->vm_stop_ns,
+		    m->postcopy_ns ? m->postcopy_active_ns : m->end_ns);
+	else
+		k_null(b, "downtime_ms");
+	k_str(b, "verdict", mig_verdict_str(m->verdict));
+	k_ms(b, "predicted_downtime_ms", m->predicted_downtime_ms);
+	mig_pred_add(b, &m->pred);
+	k_ms(b, "downtime_limit_ms", an->params.downtime_limit_ms);
+	if (m->threshold_bytes)
+		k_u64(b, "threshold_bytes", m->threshold_bytes);
+	else
+		k_null(b, "threshold_bytes");
+	k_rate(b, "bandwidth_bps", m->bandwidth_bps);
+	k_u64(b, "bytes_transferred", m->bytes_total);
+	if (m->throttle_pct >= 0)
+		k_int(b, "throttle_pct", m->throttle_pct);
+	else
+		k_null(b, "throttle_pct");
+	k_int(b, "throttle_steps", (int)m->throttle_steps);
+	k_int(b, "dirty_syncs", (int)m->nsyncs);
+	if (m->vm_stop_ns && m->final_dirty_pages)
+		k_u64(b, "final_dirty_pages", m->final_dirty_pages);
+	else
+		k_null(b, "final_dirty_pages");
+	if (m->role == ROLE_DESTINATION)
+		k_int(b, "pages_loaded_iterations", (int)m->loads);
+	else
+		k_null(b, "pages_loaded_iterations");
+	k_bool(b, "alerted", m->alerted);
+	if (m->alerted)
+		k_int(b, "alert_round", (int)m->alert_round);
+	else
+		k_null(b, "alert_round");
+	mig_changes(b, m);
 
-	a = json_object_new_array();
+	jw_key(b, "stages");
+	jw_open(b, '[');
 	for (i = 0; i < m->nstages; i++) {
-		struct json_object *so = json_object_new_object();
-
 		s = &m->stages[i];
-		J_ADD(so, "name", json_object_new_string(s->name));
-		J_ADD(so, "start_ns", j_u64(s->start_ns));
-		J_ADD(so, "end_ns", j_ns(s->end_ns));
-		J_ADD(so, "duration_ms", j_span_ms(s->start_ns,
-		    s->end_ns ? s->end_ns : end));
-		json_object_array_add(a, so);
+		jw_item(b);
+		jw_open(b, '{');
+		k_s(b, "name", s->name);
+		k_u64(b, "start_ns", s->start_ns);
+		k_ns(b, "end_ns", s->end_ns);
+		k_span_ms(b, "duration_ms", s->start_ns,
+		    s->end_ns ? s->end_ns : end);
+		jw_close(b, '}');
 	}
-	J_ADD(o, "stages", a);
+	jw_close(b, ']');
 
-	a = json_object_new_array();
+	jw_key(b, "states");
+	jw_open(b, '[');
 	for (i = 0; i < m->nstates; i++) {
-		struct json_object *so = json_object_new_object();
-
-		J_ADD(so, "state", json_object_new_string(m->states[i].state));
-		J_ADD(so, "t_ns", j_u64(m->states[i].t_ns));
-		json_object_array_add(a, so);
+		jw_item(b);
+		jw_open(b, '{');
+		k_s(b, "state", m->states[i].state);
+		k_u64(b, "t_ns", m->states[i].t_ns);
+		jw_close(b, '}');
 	}
-	J_ADD(o, "states", a);
+	jw_close(b, ']');
 
 	/* The latest rounds only, so a record stays small; all are sent as
 	 * migration_round records.  Then the same rounds' predictions: the
 	 * store keeps rounds in columns of their own, the rest of this record
 	 * as it comes. */
 	i = m->nrounds > MIG_RECORD_ROUNDS ? m->nrounds - MIG_RECORD_ROUNDS : 0;
-	J_ADD(o, "rounds", mig_brief_array(m, i, 0));
-	J_ADD(o, "predictions", mig_brief_array(m, i, 1));
-	J_ADD(o, "rounds_total", json_object_new_int((int)(m->nrounds +
-	    m->rounds_dropped)));
-	J_ADD(o, "rounds_dropped", json_object_new_int((int)m->rounds_dropped));
-	return o;
+	mig_brief_array(b, "rounds", m, i, 0);
+	mig_brief_array(b, "predictions", m, i, 1);
+	k_int(b, "rounds_total", (int)(m->nrounds + m->rounds_dropped));
+	k_int(b, "rounds_dropped", (int)m->rounds_dropped);
+	jw_close(b, '}');
+	return jw_done(b);
 }
 
-struct json_object *
+int
 mig_round_record(const struct mig_an *an, const struct migration *m,
-    const struct mig_round *r)
+    const struct mig_round *r, struct jbuf *b)
 {
-	struct json_object *o = mig_round_obj(an, r);
 	char id[200];
 
 	snprintf(id, sizeof(id), "%s#%u", m->id, r->n);
-	mig_common(an, m, o, "migration_round", 0);	/* t_ns: the round's */
-	J_ADD(o, "id", json_object_new_string(id));
-	J_ADD(o, "migration_id", json_object_new_string(m->id));
-	mig_pred_add(o, &r->pred);
-	return o;
+	jw_reset(b);
+	jw_open(b, '{');
+	mig_round_members(b, r);
+	mig_common(an, m, b, "migration_round", 0);	/* t_ns: the round's */
+	k_s(b, "id", id);
+	k_s(b, "migration_id", m->id);
+	mig_pred_add(b, &r->pred);
+	jw_close(b, '}');
+	return jw_done(b);
 }
 
 static const char *
@@ -494,12 +535,10 @@ mig_alert_severity(const char *name)
 	return "info";
 }
 
-struct json_object *
+int
 mig_alert(const struct mig_an *an, const struct migration *m,
-    const char *name, uint64_t t_ns)
+    const char *name, uint64_t t_ns, struct jbuf *b)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *ev = json_object_new_object(), *a;
 	const char *who = m->proc->ident_known && m->proc->ident.name[0] ?
 	    m->proc->ident.name : m->id;
 	const char *err = mig_error(m);
@@ -507,12 +546,13 @@ mig_alert(const struct mig_an *an, const struct migration *m,
 	unsigned i, from;
 
 	snprintf(id, sizeof(id), "%s!%s", m->id, name);
-	mig_common(an, m, o, "alert", t_ns);
-	J_ADD(o, "id", json_object_new_string(id));
-	J_ADD(o, "name", json_object_new_string(name));
-	J_ADD(o, "severity", json_object_new_string(mig_alert_severity(name)));
-	J_ADD(o, "migration_id", json_object_new_string(m->id));
-
+	jw_reset(b);
+	jw_open(b, '{');
+	mig_common(an, m, b, "alert", t_ns);
+	k_s(b, "id", id);
+	k_s(b, "name", name);
+	k_s(b, "severity", mig_alert_severity(name));
+	k_s(b, "migration_id", m->id);
 	if (strcmp(name, "migration.not_converging") == 0)
 		snprintf(msg, sizeof(msg), "live migration of %s is not "
 		    "converging: %u rounds, %.0f MiB left, the guest dirties "
@@ -533,27 +573,39 @@ mig_alert(const struct mig_an *an, const struct migration *m,
 		snprintf(msg, sizeof(msg), "live migration of %s converged "
 		    "and completed after %u rounds", who,
 		    m->nrounds + m->rounds_dropped);
-	J_ADD(o, "message", json_object_new_string(msg));
+	k_s(b, "message", msg);
 
 	/* The evidence: the last rounds and what QEMU measured. */
-	a = json_object_new_array();
+	jw_key(b, "evidence");
+	jw_open(b, '{');
+	jw_key(b, "rounds");
+	jw_open(b, '[');
 	from = m->nrounds > 6 ? m->nrounds - 6 : 0;
-	for (i = from; i < m->nrounds; i++)
-		json_object_array_add(a, mig_round_obj(an, &m->rounds[i]));
-	J_ADD(ev, "rounds", a);
-	J_ADD(ev, "outcome", j_str(mig_outcome_str(m->outcome)));
-	J_ADD(ev, "verdict", j_str(mig_verdict_str(m->verdict)));
-	J_ADD(ev, "predicted_downtime_ms", j_ms(m->predicted_downtime_ms));
-	J_ADD(ev, "downtime_limit_ms", j_ms(an->params.downtime_limit_ms));
-	J_ADD(ev, "bandwidth_bps", j_rate(m->bandwidth_bps));
-	J_ADD(ev, "threshold_bytes", m->threshold_bytes ?
-	    j_u64(m->threshold_bytes) : NULL);
-	J_ADD(ev, "throttle_pct", m->throttle_pct >= 0 ?
-	    json_object_new_int(m->throttle_pct) : NULL);
-	J_ADD(ev, "throttle_steps", json_object_new_int((int)m->throttle_steps));
-	J_ADD(ev, "error", j_str(err));
-	mig_pred_add(ev, &m->pred);
-	J_ADD(ev, "changes", mig_changes(m));
-	J_ADD(o, "evidence", ev);
-	return o;
+	for (i = from; i < m->nrounds; i++) {
+		jw_item(b);
+		jw_open(b, '{');
+		mig_round_members(b, &m->rounds[i]);
+		jw_close(b, '}');
+	}
+	jw_close(b, ']');
+	k_str(b, "outcome", mig_outcome_str(m->outcome));
+	k_str(b, "verdict", mig_verdict_str(m->verdict));
+	k_ms(b, "predicted_downtime_ms", m->predicted_downtime_ms);
+	k_ms(b, "downtime_limit_ms", an->params.downtime_limit_ms);
+	k_rate(b, "bandwidth_bps", m->bandwidth_bps);
+	if (m->threshold_bytes)
+		k_u64(b, "threshold_bytes", m->threshold_bytes);
+	else
+		k_null(b, "threshold_bytes");
+	if (m->throttle_pct >= 0)
+		k_int(b, "throttle_pct", m->throttle_pct);
+	else
+		k_null(b, "throttle_pct");
+	k_int(b, "throttle_steps", (int)m->throttle_steps);
+	k_str(b, "error", err);
+	mig_pred_add(b, &m->pred);
+	mig_changes(b, m);
+	jw_close(b, '}');
+	jw_close(b, '}');
+	return jw_done(b);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "jwrite.h"
 #include "migration.h"
 #include "qemu_log.h"
 #include "tap.h"
@@ -37,6 +38,34 @@ collect(void *arg, struct json_object *rec)
 	json_object_put(rec);
 }
 
+/*
+ * The analyzer writes its records as text: each must be, byte for byte,
+ * what json-c's writer gives for the tree json-c reads from it (the
+ * members in their order, numbers as written, strings escaped as json-c
+ * escapes them), as the tree-built records were.
+ */
+static unsigned text_n, text_bad;
+
+static void
+collect_text(void *arg, const char *text, size_t len)
+{
+	struct run *r = arg;
+	struct json_object *o = json_tokener_parse(text);
+	struct jbuf b = { NULL, 0, 0, 0 };
+
+	text_n++;
+	if (o == NULL || strlen(text) != len || jwrite(&b, o) == -1 ||
+	    b.len != len || memcmp(b.p, text, len) != 0) {
+		if (text_bad++ == 0)
+			diag("not as json-c writes it: %.300s", text);
+	}
+	jbuf_free(&b);
+	if (r->nrecs < MAXREC && o != NULL)
+		r->recs[r->nrecs++] = o;
+	else
+		json_object_put(o);
+}
+
 static void
 run_init(struct run *r, const struct mig_params *p)
 {
@@ -49,6 +78,7 @@ run_init(struct run *r, const struct mig_params *p)
 	if (p != NULL)
 		r->params = *p;
 	host.emit = collect;
+	host.emit_text = collect_text;
 	host.emit_arg = r;
 	host.vms = r->vms = vmreg_create(0);
 	r->an = an_migration_class.create(&host, &r->params);
@@ -1051,7 +1081,7 @@ test_no_vpid_two_bridges(void)
 int
 main(void)
 {
-	plan(73 + REAL_CHECKS * (int)(sizeof(real_cases) / sizeof(real_cases[0])));
+	plan(74 + REAL_CHECKS * (int)(sizeof(real_cases) / sizeof(real_cases[0])));
 	test_real_conv_rounds();
 	test_real_nonconv_cancel();
 	test_real_dst_killed();
@@ -1068,5 +1098,8 @@ main(void)
 	test_batch_coalesces();
 	test_replay_speed();
 	test_no_vpid_two_bridges();
+	ok(text_bad == 0 && text_n > 1000, "records as text: %u written, "
+	    "each the bytes json-c writes for the tree it reads from it (%u not)",
+	    text_n, text_bad);
 	return exit_status();
 }
