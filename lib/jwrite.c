@@ -49,14 +49,31 @@ jb_put(struct jbuf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* The digits of u, two at a time (a nanosecond time has 19). */
 static int
 jb_uint(struct jbuf *b, uint64_t u, int neg)
 {
+	static const char d2[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
 	char buf[24], *p = buf + sizeof(buf);
+	unsigned i;
 
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) > 0);
+	while (u >= 100) {
+		i = (unsigned)(u % 100) * 2;
+		u /= 100;
+		p -= 2;
+		p[0] = d2[i];
+		p[1] = d2[i + 1];
+	}
+	if (u >= 10) {
+		p -= 2;
+		p[0] = d2[u * 2];
+		p[1] = d2[u * 2 + 1];
+	} else
+		*--p = (char)('0' + u);
 	if (neg)
 		*--p = '-';
 	return jb_put(b, p, (size_t)(buf + sizeof(buf) - p));
@@ -248,10 +265,8 @@ jw_sep(struct jbuf *b, char open)
 
 /* The key is a literal that needs no escape: copied as it is. */
 void
-jw_key(struct jbuf *b, const char *key)
+jw_keyn(struct jbuf *b, const char *key, size_t n)
 {
-	size_t n = strlen(key);
-
 	if (jb_room(b, n + 4) == -1) {
 		b->err = 1;
 		return;

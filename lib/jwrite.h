@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -46,7 +47,13 @@ void	 jbuf_free(struct jbuf *b);
 void	 jw_reset(struct jbuf *b);
 void	 jw_open(struct jbuf *b, char c);	/* '{' or '[' */
 void	 jw_close(struct jbuf *b, char c);	/* '}' or ']' */
-void	 jw_key(struct jbuf *b, const char *key);
+void	 jw_keyn(struct jbuf *b, const char *key, size_t n);
+/* Inline, so that the length of a literal key is known where it is used. */
+static inline void
+jw_key(struct jbuf *b, const char *key)
+{
+	jw_keyn(b, key, strlen(key));
+}
 void	 jw_item(struct jbuf *b);
 void	 jw_null(struct jbuf *b);
 void	 jw_int(struct jbuf *b, int64_t v);

@@ -62,41 +62,41 @@ mig_verdict_str(enum mig_verdict v)
 }
 
 /* A member: a string; null when empty (k_s: always the string). */
-static void
+static inline void
 k_str(struct jbuf *b, const char *k, const char *s)
 {
 	jw_key(b, k);
 	jw_str(b, s != NULL && *s != '\0' ? s : NULL);
 }
 
-static void
+static inline void
 k_s(struct jbuf *b, const char *k, const char *s)
 {
 	jw_key(b, k);
 	jw_str(b, s);
 }
 
-static void
+static inline void
 k_null(struct jbuf *b, const char *k)
 {
 	jw_key(b, k);
 	jw_null(b);
 }
 
-static void
+static inline void
 k_int(struct jbuf *b, const char *k, int64_t v)
 {
 	jw_key(b, k);
 	jw_int(b, v);
 }
 
-static void
+static inline void
 k_u64(struct jbuf *b, const char *k, uint64_t v)
 {
 	k_int(b, k, (int64_t)v);
 }
 
-static void
+static inline void
 k_bool(struct jbuf *b, const char *k, int v)
 {
 	jw_key(b, k);
@@ -104,7 +104,7 @@ k_bool(struct jbuf *b, const char *k, int v)
 }
 
 /* A time in ns, or null when it did not happen. */
-static void
+static inline void
 k_ns(struct jbuf *b, const char *k, uint64_t v)
 {
 	if (v != 0)
@@ -118,7 +118,7 @@ k_ns(struct jbuf *b, const char *k, uint64_t v)
  * Integer digits, not printf("%.3f"): records are the agent's hottest
  * output.
  */
-static void
+static inline void
 k_fixed(struct jbuf *b, const char *k, double v, int places)
 {
 	char buf[40], *p = buf + sizeof(buf);
@@ -145,21 +145,21 @@ k_fixed(struct jbuf *b, const char *k, double v, int places)
 }
 
 /* Milliseconds to the microsecond. */
-static void
+static inline void
 k_ms(struct jbuf *b, const char *k, double v)
 {
 	k_fixed(b, k, v, 3);
 }
 
 /* Ratios and probabilities: four decimals; null when not known (< 0). */
-static void
+static inline void
 k_ratio(struct jbuf *b, const char *k, double v)
 {
 	k_fixed(b, k, v, 4);
 }
 
 /* Rates and bandwidths: whole bytes per second. */
-static void
+static inline void
 k_rate(struct jbuf *b, const char *k, double v)
 {
 	if (v > 0)
@@ -168,7 +168,7 @@ k_rate(struct jbuf *b, const char *k, double v)
 		k_null(b, k);
 }
 
-static void
+static inline void
 k_span_ms(struct jbuf *b, const char *k, uint64_t from, uint64_t to)
 {
 	if (from != 0 && to >= from)
