@@ -96,6 +96,16 @@ k_u64(struct jbuf *b, const char *k, uint64_t v)
 	k_int(b, k, (int64_t)v);
 }
 
+/* An integer when it is known, else null. */
+static inline void
+k_opt(struct jbuf *b, const char *k, int known, int64_t v)
+{
+	if (known)
+		k_int(b, k, v);
+	else
+		k_null(b, k);
+}
+
 static inline void
 k_bool(struct jbuf *b, const char *k, int v)
 {
@@ -191,26 +201,17 @@ mig_pred_add(struct jbuf *b, const struct mig_pred *p)
 	k_ratio(b, "never_ratio", known ? p->never_ratio : -1);
 	k_ratio(b, "p_never", p->p_never >= 0 ? p->p_never : -1);
 	k_rate(b, "est_dirty_rate_bps", p->dirty_rate_bps);
-	if (known)
-		k_int(b, "est_dirty_rate_sd_bps",
-		    (int64_t)(p->dirty_rate_sd_bps + 0.5));
-	else
-		k_null(b, "est_dirty_rate_sd_bps");
+	k_opt(b, "est_dirty_rate_sd_bps", known,
+	    (int64_t)(p->dirty_rate_sd_bps + 0.5));
 	k_rate(b, "est_bandwidth_bps", p->bandwidth_bps);
-	if (known)
-		k_int(b, "est_bandwidth_sd_bps",
-		    (int64_t)(p->bandwidth_sd_bps + 0.5));
-	else
-		k_null(b, "est_bandwidth_sd_bps");
+	k_opt(b, "est_bandwidth_sd_bps", known,
+	    (int64_t)(p->bandwidth_sd_bps + 0.5));
 	k_ratio(b, "est_page_cost", known ? p->cost : -1);
 	k_int(b, "est_id", (int)p->est);
 	k_ns(b, "est_since_ns", p->est_since_ns);
 	k_int(b, "est_rounds", (int)p->est_rounds);
 	k_bool(b, "est_adjusted", p->adjusted);
-	if (p->rounds_left >= 0)
-		k_int(b, "predicted_rounds_left", p->rounds_left);
-	else
-		k_null(b, "predicted_rounds_left");
+	k_opt(b, "predicted_rounds_left", p->rounds_left >= 0, p->rounds_left);
 	k_ms(b, "predicted_time_left_ms", p->time_left_ms);
 	k_ns(b, "predicted_end_ns", p->end_ns);
 	k_ms(b, "predicted_end_downtime_ms", p->end_downtime_ms);
@@ -228,10 +229,7 @@ mig_pred_brief(struct jbuf *b, const struct mig_round *r)
 	k_ratio(b, "est_ratio", p->ratio >= 0 ? p->ratio : -1);
 	k_ratio(b, "est_ratio_se", p->ratio >= 0 ? p->ratio_se : -1);
 	k_ratio(b, "p_never", p->p_never >= 0 ? p->p_never : -1);
-	if (p->rounds_left >= 0)
-		k_int(b, "predicted_rounds_left", p->rounds_left);
-	else
-		k_null(b, "predicted_rounds_left");
+	k_opt(b, "predicted_rounds_left", p->rounds_left >= 0, p->rounds_left);
 	k_ms(b, "predicted_time_left_ms", p->time_left_ms);
 	k_ns(b, "predicted_end_ns", p->end_ns);
 	k_ms(b, "predicted_end_downtime_ms", p->end_downtime_ms);
@@ -395,10 +393,7 @@ mig_round_members(struct jbuf *b, const struct mig_round *r)
 	k_rate(b, "bandwidth_bps", r->bandwidth_bps);
 	k_rate(b, "dirty_rate_bps", r->dirty_rate_bps);
 	k_ms(b, "predicted_downtime_ms", r->predicted_downtime_ms);
-	if (r->throttle_pct >= 0)
-		k_int(b, "throttle_pct", r->throttle_pct);
-	else
-		k_null(b, "throttle_pct");
+	k_opt(b, "throttle_pct", r->throttle_pct >= 0, r->throttle_pct);
 	k_u64(b, "remaining_bytes", r->remaining_bytes);
 	k_u64(b, "processed_bytes", r->processed_bytes);
 	k_ratio(b, "ratio", r->ratio >= 0 ? r->ratio : -1);
@@ -441,31 +436,19 @@ mig_record(const struct mig_an *an, struct migration *m, uint64_t t_ns,
 	k_ms(b, "predicted_downtime_ms", m->predicted_downtime_ms);
 	mig_pred_add(b, &m->pred);
 	k_ms(b, "downtime_limit_ms", an->params.downtime_limit_ms);
-	if (m->threshold_bytes)
-		k_u64(b, "threshold_bytes", m->threshold_bytes);
-	else
-		k_null(b, "threshold_bytes");
+	k_opt(b, "threshold_bytes", m->threshold_bytes != 0,
+	    (int64_t)m->threshold_bytes);
 	k_rate(b, "bandwidth_bps", m->bandwidth_bps);
 	k_u64(b, "bytes_transferred", m->bytes_total);
-	if (m->throttle_pct >= 0)
-		k_int(b, "throttle_pct", m->throttle_pct);
-	else
-		k_null(b, "throttle_pct");
+	k_opt(b, "throttle_pct", m->throttle_pct >= 0, m->throttle_pct);
 	k_int(b, "throttle_steps", (int)m->throttle_steps);
 	k_int(b, "dirty_syncs", (int)m->nsyncs);
-	if (m->vm_stop_ns && m->final_dirty_pages)
-		k_u64(b, "final_dirty_pages", m->final_dirty_pages);
-	else
-		k_null(b, "final_dirty_pages");
-	if (m->role == ROLE_DESTINATION)
-		k_int(b, "pages_loaded_iterations", (int)m->loads);
-	else
-		k_null(b, "pages_loaded_iterations");
+	k_opt(b, "final_dirty_pages", m->vm_stop_ns != 0 &&
+	    m->final_dirty_pages != 0, (int64_t)m->final_dirty_pages);
+	k_opt(b, "pages_loaded_iterations", m->role == ROLE_DESTINATION,
+	    (int)m->loads);
 	k_bool(b, "alerted", m->alerted);
-	if (m->alerted)
-		k_int(b, "alert_round", (int)m->alert_round);
-	else
-		k_null(b, "alert_round");
+	k_opt(b, "alert_round", m->alerted, (int)m->alert_round);
 	mig_changes(b, m);
 
 	jw_key(b, "stages");
@@ -593,14 +576,9 @@ mig_alert(const struct mig_an *an, const struct migration *m,
 	k_ms(b, "predicted_downtime_ms", m->predicted_downtime_ms);
 	k_ms(b, "downtime_limit_ms", an->params.downtime_limit_ms);
 	k_rate(b, "bandwidth_bps", m->bandwidth_bps);
-	if (m->threshold_bytes)
-		k_u64(b, "threshold_bytes", m->threshold_bytes);
-	else
-		k_null(b, "threshold_bytes");
-	if (m->throttle_pct >= 0)
-		k_int(b, "throttle_pct", m->throttle_pct);
-	else
-		k_null(b, "throttle_pct");
+	k_opt(b, "threshold_bytes", m->threshold_bytes != 0,
+	    (int64_t)m->threshold_bytes);
+	k_opt(b, "throttle_pct", m->throttle_pct >= 0, m->throttle_pct);
 	k_int(b, "throttle_steps", (int)m->throttle_steps);
 	k_str(b, "error", err);
 	mig_pred_add(b, &m->pred);
