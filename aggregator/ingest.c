@@ -670,6 +670,7 @@ ingest_durable(struct ingest *ig, uint64_t gen, int ok)
 	TAILQ_HEAD(, ingest_conn) later = TAILQ_HEAD_INITIALIZER(later);
 	struct ingest_conn *c;
 	unsigned i, k;
+	int refused;
 
 	while ((c = TAILQ_FIRST(&ig->waiting)) != NULL) {
 		TAILQ_REMOVE(&ig->waiting, c, wack_entry);
@@ -677,15 +678,20 @@ ingest_durable(struct ingest *ig, uint64_t gen, int ok)
 			c->nwacks = 0;
 			continue;
 		}
+		refused = 0;
 		for (i = 0; i < c->nwacks && c->wacks[i].gen <= gen; i++)
 			if (proto_ack(&ig->out, c->wacks[i].seq) == -1 ||
 			    conn_queue(c) == -1) {
 				c->nwacks = 0;
+				/* May free c. */
 				conn_refuse(c, WHY_AGENT, "cannot queue ACK");
+				refused = 1;
 				break;
 			}
-		if (c->nwacks == 0 || i == c->nwacks) {
-			c->nwacks = 0;	/* all acked, or refused */
+		if (refused)
+			continue;
+		if (i == c->nwacks) {
+			c->nwacks = 0;	/* all acked */
 			continue;
 		}
 		if (!ok) {
