@@ -190,17 +190,24 @@ usage(FILE *fp)
 	    "live port)\n");
 }
 
+/* A write or flush of the output failed: counted, logged once a streak. */
+static void
+agent_out_failed(struct agent *a, const char *what)
+{
+	a->write_errors++;
+	if (!a->out_failed)
+		log_warn("%s: %s", a->out_name, what);
+	a->out_failed = 1;
+}
+
 /* One record's line to the output (text NULL: it could not be written). */
 static void
 agent_write(struct agent *a, const char *text, size_t len)
 {
 	if (text == NULL || fwrite(text, 1, len, a->out) != len ||
-	    fputc('\n', a->out) == EOF) {
-		a->write_errors++;
-		if (!a->out_failed)
-			log_warn("%s: write", a->out_name);
-		a->out_failed = 1;
-	} else
+	    fputc('\n', a->out) == EOF)
+		agent_out_failed(a, "write");
+	else
 		a->out_dirty = 1;
 }
 
@@ -255,12 +262,9 @@ agent_flush(struct agent *a)
 	if (a->out == NULL || !a->out_dirty)
 		return;
 	a->out_dirty = 0;
-	if (fflush(a->out) == EOF) {
-		a->write_errors++;
-		if (!a->out_failed)
-			log_warn("%s: flush", a->out_name);
-		a->out_failed = 1;
-	} else
+	if (fflush(a->out) == EOF)
+		agent_out_failed(a, "flush");
+	else
 		a->out_failed = 0;
 }
 
